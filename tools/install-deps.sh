@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything brisk's build, tests and bundled Python tools need, from Debian 12's
+# packages. Idempotent: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config
+  # libraries on the design card, plus JSON and compression
+  libtbb-dev libhdf5-dev libboost-program-options-dev libfmt-dev doctest-dev
+  nlohmann-json3-dev zlib1g-dev libzip-dev
+  # bundled Python tools (exporter, model training, fixtures, benchmark) and data
+  python3-torch python3-h5py python3-numpy
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
