@@ -51,6 +51,10 @@ struct Layer {
 
   Act act = Act::Linear;
   float act_max = std::numeric_limits<float>::infinity();  // ClippedReLU ceiling
+  // Clip-floor quantized activation (ANNs trained for radix coding): when act_bits > 0 the
+  // layer outputs clamp(floor(x * 2^bits / act_max), 0, 2^bits - 1) * act_max / 2^bits.
+  // Requires act == ClippedReLU.
+  int act_bits = 0;
 
   std::vector<float> weight;
   std::vector<int> weight_shape;  // Dense {in, out}; Conv2D {cout, cin, kh, kw}
