@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
 #include "core/error.hpp"
 
 namespace brisk {
@@ -44,6 +48,439 @@ const Layer& Graph::find(const std::string& name) const {
   for (const auto& l : layers)
     if (l.name == name) return l;
   throw InputError(fmt::format("no layer named '{}' in the network", name));
+}
+
+// ---------------------------------------------------------------------------------------
+// Shape inference and validation
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void bad_layer(const Layer& l, const std::string& what) {
+  throw InputError(fmt::format("layer '{}' ({}): {}", l.name, l.source_class.empty()
+                                                                  ? op_name(l.op)
+                                                                  : l.source_class,
+                               what));
+}
+
+// Output extent of a window sliding over a padded axis; throws when the window does not fit.
+int window_out(const Layer& l, int in, int pad_lo, int pad_hi, int kernel, int stride,
+               const char* axis) {
+  if (kernel < 1 || stride < 1 || pad_lo < 0 || pad_hi < 0)
+    bad_layer(l, fmt::format("bad {} geometry: kernel {}, stride {}, pads {},{}", axis, kernel,
+                             stride, pad_lo, pad_hi));
+  int padded = in + pad_lo + pad_hi;
+  if (padded < kernel)
+    bad_layer(l, fmt::format("kernel {} larger than the padded input {} along {}", kernel, padded,
+                             axis));
+  return (padded - kernel) / stride + 1;
+}
+
+std::vector<int> window_shape(const Layer& l, const std::vector<int>& in, int channels) {
+  return {channels, window_out(l, in[1], l.pad_top, l.pad_bottom, l.kernel_h, l.stride_h, "height"),
+          window_out(l, in[2], l.pad_left, l.pad_right, l.kernel_w, l.stride_w, "width")};
+}
+
+void require_rank(const Layer& l, const std::vector<int>& in, std::size_t rank) {
+  if (in.size() != rank)
+    bad_layer(l, fmt::format("expects a {}-d input, got {}", rank, shape_str(in)));
+}
+
+void check_weight(const Layer& l, const std::vector<int>& expected) {
+  if (l.weight_shape != expected)
+    bad_layer(l, fmt::format("weight shape {} contradicts the expected {}", shape_str(l.weight_shape),
+                             shape_str(expected)));
+  if (l.weight.size() != shape_size(expected))
+    bad_layer(l, fmt::format("weight holds {} values, shape {} needs {}", l.weight.size(),
+                             shape_str(expected), shape_size(expected)));
+  std::size_t out = static_cast<std::size_t>(l.op == OpKind::Dense ? expected[1] : expected[0]);
+  if (!l.bias.empty() && l.bias.size() != out)
+    bad_layer(l, fmt::format("bias has {} values, expected {}", l.bias.size(), out));
+}
+
+void check_activation(const Layer& l) {
+  if (l.act == Act::ClippedReLU && !(l.act_max > 0 && std::isfinite(l.act_max)))
+    bad_layer(l, fmt::format("clipped ReLU needs a positive finite ceiling, got {}", l.act_max));
+  if (l.act_bits < 0 || l.act_bits > 24)
+    bad_layer(l, fmt::format("act_bits must be in [0, 24], got {}", l.act_bits));
+  if (l.act_bits > 0 && l.act != Act::ClippedReLU)
+    bad_layer(l, "act_bits > 0 requires a clipped ReLU activation");
+}
+
+std::vector<int> infer_one(const Graph& g, const Layer& l) {
+  auto in = [&](std::size_t k) -> const std::vector<int>& {
+    return g.layers[static_cast<std::size_t>(l.inputs[k])].out_shape;
+  };
+  const std::size_t want_inputs = (l.op == OpKind::Add || l.op == OpKind::Concat) ? 0 : 1;
+  if (want_inputs == 1 && l.inputs.size() != 1)
+    bad_layer(l, fmt::format("expects one input, has {}", l.inputs.size()));
+  if (want_inputs == 0 && l.inputs.empty()) bad_layer(l, "has no inputs");
+
+  switch (l.op) {
+    case OpKind::Input:
+      bad_layer(l, "an Input layer may only be the first layer");
+    case OpKind::Dense: {
+      require_rank(l, in(0), 1);
+      if (l.weight_shape.size() != 2) bad_layer(l, "Dense weight must be 2-d [in][out]");
+      check_weight(l, {in(0)[0], l.weight_shape[1]});
+      return {l.weight_shape[1]};
+    }
+    case OpKind::Conv2D: {
+      require_rank(l, in(0), 3);
+      if (l.weight_shape.size() != 4) bad_layer(l, "Conv2D weight must be 4-d [cout][cin][kh][kw]");
+      check_weight(l, {l.weight_shape[0], in(0)[0], l.kernel_h, l.kernel_w});
+      return window_shape(l, in(0), l.weight_shape[0]);
+    }
+    case OpKind::AvgPool2D:
+    case OpKind::MaxPool2D:
+      require_rank(l, in(0), 3);
+      return window_shape(l, in(0), in(0)[0]);
+    case OpKind::GlobalAvgPool2D:
+      require_rank(l, in(0), 3);
+      return {in(0)[0]};
+    case OpKind::Flatten:
+      if (in(0).size() != 1 && in(0).size() != 3)
+        bad_layer(l, fmt::format("cannot flatten {}", shape_str(in(0))));
+      return {static_cast<int>(shape_size(in(0)))};
+    case OpKind::Reshape:
+      // The importer sets the target shape in out_shape.
+      if (l.out_shape.empty() || shape_size(l.out_shape) != shape_size(in(0)) ||
+          (l.out_shape.size() != 1 && l.out_shape.size() != 3))
+        bad_layer(l, fmt::format("cannot reshape {} to {}", shape_str(in(0)), shape_str(l.out_shape)));
+      return l.out_shape;
+    case OpKind::ZeroPad2D:
+      require_rank(l, in(0), 3);
+      if (std::min({l.pad_top, l.pad_bottom, l.pad_left, l.pad_right}) < 0)
+        bad_layer(l, "negative padding");
+      return {in(0)[0], in(0)[1] + l.pad_top + l.pad_bottom, in(0)[2] + l.pad_left + l.pad_right};
+    case OpKind::Affine: {
+      auto channels = static_cast<std::size_t>(in(0).empty() ? 0 : in(0)[0]);
+      if (l.scale.size() != channels || l.shift.size() != channels)
+        bad_layer(l, fmt::format("scale/shift have {}/{} values for {} channels", l.scale.size(),
+                                 l.shift.size(), channels));
+      return in(0);
+    }
+    case OpKind::Activation:
+      return in(0);
+    case OpKind::Add:
+      for (std::size_t k = 1; k < l.inputs.size(); ++k)
+        if (in(k) != in(0))
+          bad_layer(l, fmt::format("adds {} to {}", shape_str(in(k)), shape_str(in(0))));
+      return in(0);
+    case OpKind::Concat: {
+      std::vector<int> out = in(0);
+      for (std::size_t k = 1; k < l.inputs.size(); ++k) {
+        const auto& s = in(k);
+        if (s.size() != out.size() || !std::equal(s.begin() + 1, s.end(), out.begin() + 1))
+          bad_layer(l, fmt::format("concatenates {} with {} along channels", shape_str(s),
+                                   shape_str(in(0))));
+        out[0] += s[0];
+      }
+      return out;
+    }
+  }
+  bad_layer(l, "unknown operation");
+}
+
+}  // namespace
+
+void infer_shapes(Graph& g) {
+  if (g.layers.empty()) throw InputError("the network has no layers");
+  Layer& first = g.layers.front();
+  if (first.op != OpKind::Input) bad_layer(first, "the first layer must be the Input");
+  if ((first.out_shape.size() != 1 && first.out_shape.size() != 3) ||
+      std::any_of(first.out_shape.begin(), first.out_shape.end(), [](int d) { return d < 1; }))
+    bad_layer(first, fmt::format("input shape {} is not {{C,H,W}} or {{N}}", shape_str(first.out_shape)));
+  check_activation(first);
+  for (std::size_t i = 1; i < g.layers.size(); ++i) {
+    Layer& l = g.layers[i];
+    for (int src : l.inputs)
+      if (src < 0 || static_cast<std::size_t>(src) >= i)
+        bad_layer(l, fmt::format("input index {} is not an earlier layer", src));
+    check_activation(l);
+    l.out_shape = infer_one(g, l);
+  }
+}
+
+namespace {
+
+void require_finite(const Layer& l, const std::vector<float>& v, const char* what) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) bad_layer(l, fmt::format("{}[{}] is {} (not finite)", what, i, v[i]));
+}
+
+}  // namespace
+
+void validate(Graph& g) {
+  infer_shapes(g);
+  if (g.output < 0 || static_cast<std::size_t>(g.output) >= g.layers.size())
+    throw InputError(fmt::format("the network's output layer index {} is not set or out of range",
+                                 g.output));
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    const Layer& l = g.layers[i];
+    require_finite(l, l.weight, "weight");
+    require_finite(l, l.bias, "bias");
+    require_finite(l, l.scale, "scale");
+    require_finite(l, l.shift, "shift");
+    if (l.act == Act::Softmax && static_cast<int>(i) != g.output)
+      bad_layer(l, "softmax is only supported on the output layer");
+  }
+}
+
+std::size_t layer_macs(const Graph& g, int layer) {
+  const Layer& l = g.layers.at(static_cast<std::size_t>(layer));
+  switch (l.op) {
+    case OpKind::Dense:
+    case OpKind::Conv2D:
+      // Each output element needs one MAC per weight of its fan-in (weight size / outputs).
+      return l.out_shape.empty() || l.weight_shape.empty()
+                 ? 0
+                 : shape_size(l.out_shape) * (l.weight.size() /
+                                              static_cast<std::size_t>(l.op == OpKind::Dense
+                                                                           ? l.weight_shape[1]
+                                                                           : l.weight_shape[0]));
+    case OpKind::Affine:
+      return shape_size(l.out_shape);
+    default:
+      return 0;
+  }
+}
+
+std::size_t graph_macs(const Graph& g) {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < g.layers.size(); ++i) total += layer_macs(g, static_cast<int>(i));
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reference float forward pass
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+using Buffer = std::vector<float>;
+
+struct Dims {
+  int c, h, w;
+  explicit Dims(const std::vector<int>& s)
+      : c(s.empty() ? 1 : s[0]), h(s.size() == 3 ? s[1] : 1), w(s.size() == 3 ? s[2] : 1) {}
+};
+
+// First and one-past-last output index o with 0 <= o*stride + offset < in (offset may be < 0).
+std::pair<int, int> valid_range(int out, int in, int stride, int offset) {
+  int lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int hi = in - offset <= 0 ? 0 : (in - offset - 1) / stride + 1;
+  return {std::min(lo, out), std::clamp(hi, 0, out)};
+}
+
+void dense(const Layer& l, const Buffer& x, Buffer& y) {
+  const std::size_t n_out = static_cast<std::size_t>(l.weight_shape[1]);
+  if (l.bias.empty()) std::fill(y.begin(), y.end(), 0.0f);
+  else std::copy(l.bias.begin(), l.bias.end(), y.begin());
+  float* out = y.data();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const float a = x[i];
+    if (a == 0.0f) continue;  // post-ReLU inputs are mostly zero
+    const float* row = l.weight.data() + i * n_out;
+    for (std::size_t o = 0; o < n_out; ++o) out[o] += a * row[o];
+  }
+}
+
+void conv2d(const Layer& l, const Dims& in, const Dims& out, const Buffer& x, Buffer& y) {
+  const int kh = l.kernel_h, kw = l.kernel_w, sh = l.stride_h, sw = l.stride_w;
+  const std::size_t plane = static_cast<std::size_t>(out.h) * static_cast<std::size_t>(out.w);
+  const std::size_t in_plane = static_cast<std::size_t>(in.h) * static_cast<std::size_t>(in.w);
+  for (int co = 0; co < out.c; ++co) {
+    float* yo = y.data() + static_cast<std::size_t>(co) * plane;
+    std::fill(yo, yo + plane, l.bias.empty() ? 0.0f : l.bias[static_cast<std::size_t>(co)]);
+    for (int ci = 0; ci < in.c; ++ci) {
+      const float* xi = x.data() + static_cast<std::size_t>(ci) * in_plane;
+      const float* wk = l.weight.data() + (static_cast<std::size_t>(co) * static_cast<std::size_t>(in.c) +
+                                           static_cast<std::size_t>(ci)) *
+                                              static_cast<std::size_t>(kh * kw);
+      for (int ky = 0; ky < kh; ++ky) {
+        auto [oy0, oy1] = valid_range(out.h, in.h, sh, ky - l.pad_top);
+        for (int kx = 0; kx < kw; ++kx) {
+          const float wv = wk[ky * kw + kx];
+          auto [ox0, ox1] = valid_range(out.w, in.w, sw, kx - l.pad_left);
+          for (int oy = oy0; oy < oy1; ++oy) {
+            const float* xr = xi + static_cast<std::size_t>(oy * sh + ky - l.pad_top) * static_cast<std::size_t>(in.w) +
+                              (kx - l.pad_left);
+            float* yr = yo + static_cast<std::size_t>(oy) * static_cast<std::size_t>(out.w);
+            if (sw == 1) {
+              for (int ox = ox0; ox < ox1; ++ox) yr[ox] += wv * xr[ox];
+            } else {
+              for (int ox = ox0; ox < ox1; ++ox) yr[ox] += wv * xr[ox * sw];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <bool IsMax>
+void pool2d(const Layer& l, const Dims& in, const Dims& out, const Buffer& x, Buffer& y) {
+  const float full = static_cast<float>(l.kernel_h * l.kernel_w);
+  for (int c = 0; c < out.c; ++c) {
+    const float* xc = x.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(in.h * in.w);
+    for (int oy = 0; oy < out.h; ++oy) {
+      const int y0 = std::max(oy * l.stride_h - l.pad_top, 0);
+      const int y1 = std::min(oy * l.stride_h - l.pad_top + l.kernel_h, in.h);
+      for (int ox = 0; ox < out.w; ++ox) {
+        const int x0 = std::max(ox * l.stride_w - l.pad_left, 0);
+        const int x1 = std::min(ox * l.stride_w - l.pad_left + l.kernel_w, in.w);
+        float acc = IsMax ? -std::numeric_limits<float>::infinity() : 0.0f;
+        for (int iy = y0; iy < y1; ++iy)
+          for (int ix = x0; ix < x1; ++ix) {
+            const float v = xc[iy * in.w + ix];
+            if constexpr (IsMax) acc = std::max(acc, v);
+            else acc += v;
+          }
+        const int valid = std::max(y1 - y0, 0) * std::max(x1 - x0, 0);
+        float& dst = y[(static_cast<std::size_t>(c) * static_cast<std::size_t>(out.h) +
+                        static_cast<std::size_t>(oy)) * static_cast<std::size_t>(out.w) +
+                       static_cast<std::size_t>(ox)];
+        if constexpr (IsMax) dst = valid > 0 ? acc : 0.0f;
+        else dst = valid == 0 ? 0.0f : acc / (l.avg_count_pad ? full : static_cast<float>(valid));
+      }
+    }
+  }
+}
+
+// Copies a {C,H,W} tensor into (or out of) the H,W,C walking order.
+void chw_to_hwc(const Dims& d, const float* src, float* dst) {
+  for (int c = 0; c < d.c; ++c)
+    for (int i = 0; i < d.h * d.w; ++i) dst[static_cast<std::size_t>(i) * static_cast<std::size_t>(d.c) + static_cast<std::size_t>(c)] =
+        src[static_cast<std::size_t>(c) * static_cast<std::size_t>(d.h * d.w) + static_cast<std::size_t>(i)];
+}
+void hwc_to_chw(const Dims& d, const float* src, float* dst) {
+  for (int c = 0; c < d.c; ++c)
+    for (int i = 0; i < d.h * d.w; ++i) dst[static_cast<std::size_t>(c) * static_cast<std::size_t>(d.h * d.w) + static_cast<std::size_t>(i)] =
+        src[static_cast<std::size_t>(i) * static_cast<std::size_t>(d.c) + static_cast<std::size_t>(c)];
+}
+
+void reshape(const Layer& l, const std::vector<int>& in_shape, const Buffer& x, Buffer& y) {
+  const bool hwc = l.flatten_order == FlattenOrder::HWC;
+  const bool in3 = in_shape.size() == 3, out3 = l.out_shape.size() == 3;
+  if (!hwc || (!in3 && !out3)) {
+    std::copy(x.begin(), x.end(), y.begin());
+    return;
+  }
+  Buffer flat(x.size());
+  if (in3) chw_to_hwc(Dims(in_shape), x.data(), flat.data());
+  else flat = x;
+  if (out3) hwc_to_chw(Dims(l.out_shape), flat.data(), y.data());
+  else y = std::move(flat);
+}
+
+void zero_pad(const Layer& l, const Dims& in, const Dims& out, const Buffer& x, Buffer& y) {
+  std::fill(y.begin(), y.end(), 0.0f);
+  for (int c = 0; c < in.c; ++c)
+    for (int iy = 0; iy < in.h; ++iy) {
+      const float* src = x.data() + (static_cast<std::size_t>(c) * static_cast<std::size_t>(in.h) + static_cast<std::size_t>(iy)) *
+                                        static_cast<std::size_t>(in.w);
+      float* dst = y.data() + (static_cast<std::size_t>(c) * static_cast<std::size_t>(out.h) +
+                               static_cast<std::size_t>(iy + l.pad_top)) * static_cast<std::size_t>(out.w) +
+                   static_cast<std::size_t>(l.pad_left);
+      std::copy(src, src + in.w, dst);
+    }
+}
+
+void affine(const Layer& l, const Buffer& x, Buffer& y) {
+  const std::size_t channels = l.scale.size();
+  const std::size_t inner = channels == 0 ? 0 : x.size() / channels;
+  for (std::size_t c = 0; c < channels; ++c) {
+    const float s = l.scale[c], b = l.shift[c];
+    for (std::size_t i = c * inner; i < (c + 1) * inner; ++i) y[i] = x[i] * s + b;
+  }
+}
+
+void apply_activation(const Layer& l, Buffer& y) {
+  switch (l.act) {
+    case Act::Linear:
+    case Act::Softmax:  // only on the output layer, where the readout keeps the logits
+      return;
+    case Act::ReLU:
+      for (float& v : y) v = std::max(v, 0.0f);
+      return;
+    case Act::ClippedReLU:
+      if (l.act_bits > 0) {
+        // Same operation order as tools/brisk_torch.py ClipFloor: x*2^K/m, floor, clamp, *m/2^K.
+        const float levels = std::ldexp(1.0f, l.act_bits), m = l.act_max;
+        for (float& v : y) v = std::clamp(std::floor(v * levels / m), 0.0f, levels - 1.0f) * m / levels;
+      } else {
+        for (float& v : y) v = std::clamp(v, 0.0f, l.act_max);
+      }
+      return;
+  }
+}
+
+void run_layer(const Graph& g, const Layer& l, const std::vector<Buffer>& acts, Buffer& y) {
+  const auto& x = acts[static_cast<std::size_t>(l.inputs.front())];
+  const auto& in_shape = g.layers[static_cast<std::size_t>(l.inputs.front())].out_shape;
+  y.resize(shape_size(l.out_shape));
+  switch (l.op) {
+    case OpKind::Input: break;
+    case OpKind::Dense: dense(l, x, y); break;
+    case OpKind::Conv2D: conv2d(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
+    case OpKind::AvgPool2D: pool2d<false>(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
+    case OpKind::MaxPool2D: pool2d<true>(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
+    case OpKind::GlobalAvgPool2D: {
+      const Dims d(in_shape);
+      const std::size_t plane = static_cast<std::size_t>(d.h * d.w);
+      for (std::size_t c = 0; c < y.size(); ++c) {
+        float s = 0.0f;
+        for (std::size_t i = 0; i < plane; ++i) s += x[c * plane + i];
+        y[c] = s / static_cast<float>(plane);
+      }
+      break;
+    }
+    case OpKind::Flatten:
+      if (in_shape.size() == 3 && l.flatten_order == FlattenOrder::HWC)
+        chw_to_hwc(Dims(in_shape), x.data(), y.data());
+      else std::copy(x.begin(), x.end(), y.begin());
+      break;
+    case OpKind::Reshape: reshape(l, in_shape, x, y); break;
+    case OpKind::ZeroPad2D: zero_pad(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
+    case OpKind::Affine: affine(l, x, y); break;
+    case OpKind::Activation: std::copy(x.begin(), x.end(), y.begin()); break;
+    case OpKind::Add:
+      std::copy(x.begin(), x.end(), y.begin());
+      for (std::size_t k = 1; k < l.inputs.size(); ++k) {
+        const auto& z = acts[static_cast<std::size_t>(l.inputs[k])];
+        for (std::size_t i = 0; i < y.size(); ++i) y[i] += z[i];
+      }
+      break;
+    case OpKind::Concat: {
+      auto pos = y.begin();  // channels first: concatenating along C appends whole tensors
+      for (int src : l.inputs) {
+        const auto& z = acts[static_cast<std::size_t>(src)];
+        pos = std::copy(z.begin(), z.end(), pos);
+      }
+      break;
+    }
+  }
+  apply_activation(l, y);
+}
+
+}  // namespace
+
+std::vector<float> forward(const Graph& g, std::span<const float> input,
+                           std::vector<std::vector<float>>* activations) {
+  if (g.layers.empty() || g.output < 0) throw InternalError("forward: the graph is not validated");
+  if (input.size() != shape_size(g.input_shape()))
+    throw InputError(fmt::format("the sample has {} values, the network's input {} needs {}",
+                                 input.size(), shape_str(g.input_shape()),
+                                 shape_size(g.input_shape())));
+  std::vector<Buffer> local;
+  std::vector<Buffer>& acts = activations ? *activations : local;
+  acts.resize(g.layers.size());
+  acts[0].assign(input.begin(), input.end());
+  apply_activation(g.layers[0], acts[0]);
+  const auto last = static_cast<std::size_t>(g.output);
+  for (std::size_t i = 1; i <= last; ++i) run_layer(g, g.layers[i], acts, acts[i]);
+  return acts[last];
 }
 
 }  // namespace brisk
