@@ -25,7 +25,8 @@ void inspect_dataset(const Dataset& d) {
   for (auto label : d.y) ++hist[static_cast<std::size_t>(label)];
   std::cout << fmt::format("dataset   {}\n", d.source);
   std::cout << fmt::format("samples   {}\n", d.count());
-  std::cout << fmt::format("shape     {} (C x H x W)\n", shape_str(d.shape));
+  std::cout << fmt::format("shape     {}{}\n", shape_str(d.shape),
+                           d.shape.size() == 3 ? " (C x H x W)" : "");
   std::cout << fmt::format("values    [{:g}, {:g}]\n", lo, hi);
   std::cout << fmt::format("classes   {}\n", d.num_classes);
   std::cout << "class     count\n";

@@ -168,10 +168,11 @@ void require_finite(const Dataset& d, const Array& x, std::size_t first) {
     const float* s = d.x.data() + n * per;
     for (std::size_t i = 0; i < per; ++i) {
       if (!std::isfinite(s[i]))
-        throw InputError(fmt::format("{}: sample {} holds {} at value {} (NaN/Inf{} are not "
-                                     "allowed)",
+        throw InputError(fmt::format("{}: sample {} holds {} at value {} (NaN and Inf are not "
+                                     "allowed{})",
                                      x.origin, first + n, s[i], i,
-                                     x.dtype == DType::f64 ? ", or beyond float32 range," : ""));
+                                     x.dtype == DType::f64 ? "; float64 values beyond the float32 "
+                                                             "range become Inf" : ""));
     }
   }
 }

@@ -90,8 +90,12 @@ DType parse_descr(const std::string& descr, const std::string& origin) {
                                   "float32, float64)",
                                   origin, descr, why));
   };
-  if (descr.size() < 3) throw unsupported("unknown");
+  if (descr.size() < 2) throw unsupported("unknown");
   char order = descr[0], kind = descr[1];
+  if (kind == 'c') throw unsupported("complex");
+  if (kind == 'O') throw unsupported("Python objects");
+  if (kind == 'U' || kind == 'S' || kind == 'a') throw unsupported("strings");
+  if (kind == 'M' || kind == 'm') throw unsupported("dates/times");
   std::size_t size = 0;
   auto [end, ec] = std::from_chars(descr.data() + 2, descr.data() + descr.size(), size);
   if (ec != std::errc{} || end != descr.data() + descr.size()) throw unsupported("unknown");
@@ -114,9 +118,6 @@ DType parse_descr(const std::string& descr, const std::string& origin) {
   if (kind == 'f' && size == 4) return DType::f32;
   if (kind == 'f' && size == 8) return DType::f64;
   if (kind == 'f') throw unsupported("float16/float128");
-  if (kind == 'c') throw unsupported("complex");
-  if (kind == 'O') throw unsupported("Python objects");
-  if (kind == 'U' || kind == 'S') throw unsupported("strings");
   throw unsupported("not a numeric type brisk reads");
 }
 
@@ -189,7 +190,7 @@ ZipPtr open_npz(const std::string& path) {
   ZipPtr z(zip_open(path.c_str(), ZIP_RDONLY, &err));
   if (!z) {
     if (err == ZIP_ER_NOZIP)
-      throw InputError(fmt::format("{}: not an .npz file (not a zip archive)", path));
+      throw InputError(fmt::format("{}: not an .npz file (not a zip archive, or truncated)", path));
     throw InputError(fmt::format("{}: cannot open as .npz: {}", path, zip_error_text(err)));
   }
   return z;
