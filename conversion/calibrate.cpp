@@ -1,0 +1,414 @@
+#include "conversion/calibrate.hpp"
+
+#include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "core/engine.hpp"
+#include "core/error.hpp"
+#include "core/network.hpp"
+
+namespace brisk {
+
+namespace {
+
+int arena_threads(int threads) { return threads > 0 ? threads : tbb::info::default_concurrency(); }
+
+}  // namespace
+
+AnnCache ann_activations(const Graph& ann, const Dataset& data, const std::vector<char>& keep,
+                         int threads) {
+  AnnCache cache;
+  cache.samples = data.count();
+  cache.acts.resize(ann.layers.size());
+  for (std::size_t l = 0; l < ann.layers.size(); ++l)
+    if (keep[l]) cache.acts[l].assign(cache.samples * shape_size(ann.layers[l].out_shape), 0.0f);
+  const std::size_t classes = shape_size(ann.layers[static_cast<std::size_t>(ann.output)].out_shape);
+  cache.logits.assign(cache.samples * classes, 0.0f);
+  tbb::task_arena arena(arena_threads(threads));
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cache.samples, 8), [&](const auto& r) {
+      std::vector<std::vector<float>> acts;
+      for (std::size_t s = r.begin(); s != r.end(); ++s) {
+        const auto logits = forward(ann, data.sample(s), &acts);
+        std::copy(logits.begin(), logits.end(), cache.logits.begin() + static_cast<long>(s * classes));
+        for (std::size_t l = 0; l < acts.size(); ++l) {
+          if (!keep[l]) continue;
+          std::copy(acts[l].begin(), acts[l].end(),
+                    cache.acts[l].begin() + static_cast<long>(s * acts[l].size()));
+        }
+      }
+    });
+  });
+  return cache;
+}
+
+std::string CalibrationReport::to_json() const {
+  nlohmann::json j;
+  j["seconds"] = seconds;
+  j["engine_runs"] = engine_runs;
+  auto stage = [](double v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  for (const auto& l : layers)
+    j["layers"].push_back({{"layer", l.layer},
+                           {"mse_before", l.before},
+                           {"mse_after_weights", stage(l.after_weights)},
+                           {"mse_after_bias", stage(l.after_bias)},
+                           {"mse_after_potential", stage(l.after_potential)},
+                           {"mse_after", l.after}});
+  return j.dump();
+}
+
+namespace {
+
+// ---- small helpers ---------------------------------------------------------------------
+
+std::size_t channels_of(const Layer& l) { return static_cast<std::size_t>(l.out_shape.at(0)); }
+std::size_t spatial_of(const Layer& l) { return shape_size(l.out_shape) / channels_of(l); }
+
+float channel_value(const std::vector<float>& v, std::size_t c) { return v.size() == 1 ? v[0] : v[c]; }
+
+double mse(const std::vector<float>& a, const std::vector<float>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double d = double(a[i]) - double(b[i]);
+    s += d * d;
+  }
+  return a.empty() ? 0.0 : s / static_cast<double>(a.size());
+}
+
+// Per output channel mean of (target - value) over samples and positions.
+std::vector<double> channel_mean_error(const Layer& l, const std::vector<float>& target,
+                                       const std::vector<float>& value) {
+  const std::size_t ch = channels_of(l), sp = spatial_of(l), n = ch * sp;
+  const std::size_t samples = target.size() / n;
+  std::vector<double> mean(ch, 0.0);
+  for (std::size_t s = 0; s < samples; ++s)
+    for (std::size_t c = 0; c < ch; ++c)
+      for (std::size_t p = 0; p < sp; ++p) {
+        const std::size_t i = s * n + c * sp + p;
+        mean[c] += double(target[i]) - double(value[i]);
+      }
+  for (double& m : mean) m /= static_cast<double>(samples * sp);
+  return mean;
+}
+
+// The chain of weightless single-input layers between a weighted layer and the spiking
+// layer (or Input) feeding it: returns that source, or nullopt for a branching input.
+std::optional<int> spiking_source(const Graph& g, const std::vector<Role>& roles, int layer) {
+  int cur = g.layers[static_cast<std::size_t>(layer)].inputs.at(0);
+  while (roles[static_cast<std::size_t>(cur)] == Role::Routing) {
+    const Layer& l = g.layers[static_cast<std::size_t>(cur)];
+    if (l.inputs.size() != 1) return std::nullopt;
+    cur = l.inputs[0];
+  }
+  return cur;
+}
+
+// A graph of Input(shape of `from`) followed by the layers after `from` up to and
+// including `to` along the single-input chain, with `to`'s activation made linear.
+Graph chain_graph(const Graph& g, int from, int to) {
+  std::vector<int> chain;
+  for (int cur = to; cur != from; cur = g.layers[static_cast<std::size_t>(cur)].inputs.at(0))
+    chain.insert(chain.begin(), cur);
+  Graph sub;
+  Layer input;
+  input.name = "input";
+  input.op = OpKind::Input;
+  input.out_shape = g.layers[static_cast<std::size_t>(from)].out_shape;
+  sub.layers.push_back(input);
+  for (int idx : chain) {
+    Layer copy = g.layers[static_cast<std::size_t>(idx)];
+    copy.inputs = {static_cast<int>(sub.layers.size()) - 1};
+    sub.layers.push_back(copy);
+  }
+  sub.layers.back().act = Act::Linear;
+  sub.layers.back().act_bits = 0;
+  sub.output = static_cast<int>(sub.layers.size()) - 1;
+  infer_shapes(sub);
+  return sub;
+}
+
+// Applies a chain graph to every sample of a [sample][element] matrix.
+std::vector<float> apply_chain(const Graph& sub, const std::vector<float>& in, std::size_t samples,
+                               int threads) {
+  const std::size_t n_in = shape_size(sub.input_shape());
+  const std::size_t n_out = shape_size(sub.layers.back().out_shape);
+  std::vector<float> out(samples * n_out);
+  tbb::task_arena arena(arena_threads(threads));
+  arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, samples, 16), [&](const auto& r) {
+      for (std::size_t s = r.begin(); s != r.end(); ++s) {
+        const auto y = forward(sub, std::span<const float>(in.data() + s * n_in, n_in));
+        std::copy(y.begin(), y.end(), out.begin() + static_cast<long>(s * n_out));
+      }
+    });
+  });
+  return out;
+}
+
+// ---- weight calibration: ridge least squares -------------------------------------------
+
+// Feature rows of one sample for a weighted layer: Dense: the input vector; Conv2D: one
+// patch per output position, features ordered (cin, ky, kx) like the weight. Each row
+// ends with a constant 1 for the bias. Calls row(features, output position).
+template <class Row>
+void for_each_row(const Layer& l, const std::vector<int>& in_shape, const float* x,
+                  std::vector<double>& phi, Row&& row) {
+  if (l.op == OpKind::Dense) {
+    const std::size_t d = static_cast<std::size_t>(l.weight_shape[0]);
+    phi.assign(d + 1, 0.0);
+    for (std::size_t i = 0; i < d; ++i) phi[i] = x[i];
+    phi[d] = 1.0;
+    row(phi, std::size_t{0});
+    return;
+  }
+  const int cin = in_shape[0], ih = in_shape[1], iw = in_shape[2];
+  const int oh = l.out_shape[1], ow = l.out_shape[2];
+  const int kh = l.kernel_h, kw = l.kernel_w;
+  const std::size_t d = static_cast<std::size_t>(cin * kh * kw);
+  phi.assign(d + 1, 0.0);
+  for (int oy = 0; oy < oh; ++oy)
+    for (int ox = 0; ox < ow; ++ox) {
+      std::size_t f = 0;
+      for (int c = 0; c < cin; ++c)
+        for (int ky = 0; ky < kh; ++ky)
+          for (int kx = 0; kx < kw; ++kx, ++f) {
+            const int y = oy * l.stride_h - l.pad_top + ky, xx = ox * l.stride_w - l.pad_left + kx;
+            phi[f] = (y < 0 || y >= ih || xx < 0 || xx >= iw)
+                         ? 0.0
+                         : x[(static_cast<std::size_t>(c) * ih + y) * iw + xx];
+          }
+      phi[d] = 1.0;
+      row(phi, static_cast<std::size_t>(oy * ow + ox));
+    }
+}
+
+// Solves (A) X = B in place for symmetric positive definite A (n x n), B (n x m).
+void cholesky_solve(std::vector<double>& a, std::vector<double>& b, std::size_t n, std::size_t m) {
+  for (std::size_t j = 0; j < n; ++j) {
+    double d = a[j * n + j];
+    for (std::size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
+    if (!(d > 0)) throw InternalError("weight calibration: the Gram matrix is not positive definite");
+    d = std::sqrt(d);
+    a[j * n + j] = d;
+    for (std::size_t i = j + 1; i < n; ++i) {
+      double s = a[i * n + j];
+      for (std::size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
+      a[i * n + j] = s / d;
+    }
+  }
+  for (std::size_t c = 0; c < m; ++c) {
+    for (std::size_t i = 0; i < n; ++i) {  // L y = b
+      double s = b[i * m + c];
+      for (std::size_t k = 0; k < i; ++k) s -= a[i * n + k] * b[k * m + c];
+      b[i * m + c] = s / a[i * n + i];
+    }
+    for (std::size_t i = n; i-- > 0;) {  // L' x = y
+      double s = b[i * m + c];
+      for (std::size_t k = i + 1; k < n; ++k) s -= a[k * n + i] * b[k * m + c];
+      b[i * m + c] = s / a[i * n + i];
+    }
+  }
+}
+
+// Fits the layer's weights and bias (ANN units) so that its current on the spiking input
+// rates `x_snn` matches the ANN's pre-activation `z_ann`. The Gram matrix is accumulated
+// over a fixed number of sample blocks and summed in block order (thread-count invariant).
+void fit_weights(Layer& layer, const std::vector<int>& in_shape, const std::vector<float>& x_snn,
+                 const std::vector<float>& z_ann, std::size_t samples, double ridge, int threads) {
+  const std::size_t n_in = shape_size(in_shape), n_out = shape_size(layer.out_shape);
+  const std::size_t cout = static_cast<std::size_t>(layer.op == OpKind::Dense ? layer.weight_shape[1]
+                                                                              : layer.weight_shape[0]);
+  const std::size_t d = layer.weight.size() / cout, D = d + 1;
+  const std::size_t positions = n_out / cout;
+  constexpr std::size_t kBlocks = 8;
+  struct Acc {
+    std::vector<double> g, r;
+  };
+  std::vector<Acc> acc(kBlocks);
+  tbb::task_arena arena(arena_threads(threads));
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, kBlocks, [&](std::size_t b) {
+      Acc& a = acc[b];
+      a.g.assign(D * D, 0.0);
+      a.r.assign(D * cout, 0.0);
+      std::vector<double> phi;
+      std::vector<std::size_t> nz;
+      for (std::size_t s = b * samples / kBlocks; s < (b + 1) * samples / kBlocks; ++s) {
+        const float* z = z_ann.data() + s * n_out;
+        for_each_row(layer, in_shape, x_snn.data() + s * n_in, phi, [&](const std::vector<double>& f, std::size_t pos) {
+          nz.clear();
+          for (std::size_t i = 0; i < D; ++i)
+            if (f[i] != 0.0) nz.push_back(i);
+          for (std::size_t i : nz) {
+            double* gi = a.g.data() + i * D;
+            for (std::size_t j : nz) gi[j] += f[i] * f[j];
+            double* ri = a.r.data() + i * cout;
+            for (std::size_t o = 0; o < cout; ++o) ri[o] += f[i] * z[o * positions + pos];
+          }
+        });
+      }
+    });
+  });
+  std::vector<double> g(D * D, 0.0), r(D * cout, 0.0);
+  for (const Acc& a : acc) {
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] += a.g[i];
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] += a.r[i];
+  }
+  double trace = 0;
+  for (std::size_t i = 0; i < D; ++i) trace += g[i * D + i];
+  const double rho = ridge * trace / static_cast<double>(D) + 1e-12;
+  // Pull towards the current weights: (G + rho I) W = R + rho W0.
+  auto w0 = [&](std::size_t f, std::size_t o) -> double {
+    if (f == d) return layer.bias.empty() ? 0.0 : layer.bias[o];
+    return layer.op == OpKind::Dense ? layer.weight[f * cout + o] : layer.weight[o * d + f];
+  };
+  for (std::size_t i = 0; i < D; ++i) {
+    g[i * D + i] += rho;
+    for (std::size_t o = 0; o < cout; ++o) r[i * cout + o] += rho * w0(i, o);
+  }
+  cholesky_solve(g, r, D, cout);
+  layer.bias.resize(cout);
+  for (std::size_t o = 0; o < cout; ++o) {
+    layer.bias[o] = static_cast<float>(r[d * cout + o]);
+    for (std::size_t f = 0; f < d; ++f) {
+      float& w = layer.op == OpKind::Dense ? layer.weight[f * cout + o] : layer.weight[o * d + f];
+      w = static_cast<float>(r[f * cout + o]);
+    }
+  }
+}
+
+// ---- the calibration loop --------------------------------------------------------------
+
+class Calibrator {
+ public:
+  Calibrator(Conversion& c, const Dataset& data, const AnnCache& cache, const CalibrationOptions& o)
+      : c_(c), data_(data), cache_(cache), opts_(o), roles_(layer_roles(c.ann)), work_(c.ann) {}
+
+  CalibrationReport run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t l = 0; l < roles_.size(); ++l)
+      if (roles_[l] == Role::Neurons || roles_[l] == Role::Readout)
+        report_.layers.push_back(calibrate_layer(static_cast<int>(l)));
+    report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return report_;
+  }
+
+ private:
+  struct Measured {
+    std::vector<float> out;  // the layer's SNN output, ANN units, [sample][element]
+    std::vector<float> src;  // the spiking source's output (when asked)
+  };
+
+  // SNN output of a spiking layer in ANN units: payload sums * θ / T.
+  std::vector<float> to_ann_units(int l, std::vector<float> counts) const {
+    const Layer& layer = c_.graph.layers[static_cast<std::size_t>(l)];
+    const auto& theta = c_.spec.layers[static_cast<std::size_t>(l)].threshold;
+    const std::size_t sp = spatial_of(layer), n = shape_size(layer.out_shape);
+    const float inv_t = 1.0f / static_cast<float>(c_.spec.timesteps);
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      counts[i] *= channel_value(theta, (i % n) / sp) * inv_t;
+    return counts;
+  }
+
+  Measured measure(int l, int src) {
+    rescale_weights(work_, c_.spec, c_.graph);
+    const SpikingNetwork net = compile(c_.graph, c_.spec);
+    RunOptions o;
+    o.threads = opts_.threads;
+    o.record = Record::Counts;
+    o.record_layers = {l};
+    if (src > 0) o.record_layers.push_back(src);
+    o.keep_logits = roles_[static_cast<std::size_t>(l)] == Role::Readout;
+    RunResult r = brisk::run(net, data_, o);
+    ++report_.engine_runs;
+    Measured m;
+    if (o.keep_logits) m.out = std::move(r.logits);
+    else m.out = to_ann_units(l, std::move(r.layers[static_cast<std::size_t>(l)].counts));
+    if (src > 0) m.src = to_ann_units(src, std::move(r.layers[static_cast<std::size_t>(src)].counts));
+    return m;
+  }
+
+  const std::vector<float>& target(int l) const {
+    return roles_[static_cast<std::size_t>(l)] == Role::Readout ? cache_.logits
+                                                                : cache_.acts[static_cast<std::size_t>(l)];
+  }
+
+  LayerCalibration calibrate_layer(int l) {
+    Layer& layer = work_.layers[static_cast<std::size_t>(l)];
+    LayerCalibration rep;
+    rep.layer = layer.name;
+    const auto source = spiking_source(work_, roles_, l);
+    const bool fit = opts_.weights && source && roles_[static_cast<std::size_t>(*source)] == Role::Neurons;
+    Measured m = measure(l, fit ? *source : -1);
+    rep.before = rep.after = mse(m.out, target(l));
+    if (fit) {
+      fit_layer(l, *source, m.src);
+      m = measure(l, -1);
+      rep.after_weights = rep.after = mse(m.out, target(l));
+    }
+    if (opts_.bias) {
+      const auto delta = channel_mean_error(layer, target(l), m.out);
+      layer.bias.resize(delta.size(), 0.0f);
+      for (std::size_t ch = 0; ch < delta.size(); ++ch) layer.bias[ch] += static_cast<float>(delta[ch]);
+      m = measure(l, -1);
+      rep.after_bias = rep.after = mse(m.out, target(l));
+    }
+    if (opts_.potential && roles_[static_cast<std::size_t>(l)] == Role::Neurons) {
+      const auto delta = channel_mean_error(layer, target(l), m.out);
+      LayerSpec& s = c_.spec.layers[static_cast<std::size_t>(l)];
+      std::vector<float> v0(delta.size(), 0.0f);
+      for (std::size_t ch = 0; ch < delta.size(); ++ch)
+        v0[ch] = (s.v0.empty() ? 0.0f : channel_value(s.v0, ch)) +
+                 static_cast<float>(c_.spec.timesteps * delta[ch]);
+      s.v0 = std::move(v0);
+      m = measure(l, -1);
+      rep.after_potential = rep.after = mse(m.out, target(l));
+    }
+    return rep;
+  }
+
+  void fit_layer(int l, int source, const std::vector<float>& src_values) {
+    Layer& layer = work_.layers[static_cast<std::size_t>(l)];
+    const int in = layer.inputs.at(0);
+    const auto& in_shape = work_.layers[static_cast<std::size_t>(in)].out_shape;
+    const std::size_t samples = data_.count();
+    // The weighted layer's input as the SNN delivers it (rates through the routing chain)
+    // and the ANN's pre-activation on its own input.
+    std::vector<float> x_snn = in == source ? src_values
+                                            : apply_chain(chain_graph(work_, source, in), src_values,
+                                                          samples, opts_.threads);
+    const std::vector<float> z_ann = apply_chain(chain_graph(c_.ann, in, l),
+                                                 cache_.acts[static_cast<std::size_t>(in)], samples,
+                                                 opts_.threads);
+    fit_weights(layer, in_shape, x_snn, z_ann, samples, opts_.ridge, opts_.threads);
+  }
+
+  Conversion& c_;
+  const Dataset& data_;
+  const AnnCache& cache_;
+  CalibrationOptions opts_;
+  std::vector<Role> roles_;
+  Graph work_;  // ANN units: the stages edit its weights and biases
+  CalibrationReport report_;
+};
+
+}  // namespace
+
+CalibrationReport calibrate(Conversion& c, const Dataset& data, const AnnCache& cache,
+                            const CalibrationOptions& opts) {
+  if (c.spec.method == "radix")
+    throw UsageError("--calibrate: radix networks are exact by construction; calibration "
+                     "applies to rate, termap and augmap");
+  if (cache.samples != data.count() || cache.samples == 0)
+    throw InternalError("calibrate: the ANN cache does not match the calibration data");
+  return Calibrator(c, data, cache, opts).run();
+}
+
+}  // namespace brisk

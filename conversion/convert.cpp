@@ -1,0 +1,157 @@
+#include "conversion/convert.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/error.hpp"
+#include "core/version.hpp"
+
+namespace brisk {
+
+namespace {
+
+// splitmix64: a tiny portable generator, so a seed draws the same samples everywhere
+// (std::shuffle and the std distributions are implementation-defined).
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// A layer whose clip value is fixed by the model: radix coding of a K-bit clip-floor layer.
+bool model_fixes_lambda(const Layer& l, const MappingOptions& o) {
+  return o.method == Method::Radix && l.act == Act::ClippedReLU && l.act_bits > 0;
+}
+
+Dataset subset(const Dataset& pool, const std::vector<std::int64_t>& indices) {
+  Dataset d;
+  d.shape = pool.shape;
+  d.num_classes = pool.num_classes;
+  d.source = pool.source;
+  const std::size_t n = pool.sample_size();
+  d.x.reserve(indices.size() * n);
+  for (std::int64_t i : indices) {
+    const auto s = pool.sample(static_cast<std::size_t>(i));
+    d.x.insert(d.x.end(), s.begin(), s.end());
+    d.y.push_back(pool.y[static_cast<std::size_t>(i)]);
+  }
+  return d;
+}
+
+std::string stages_label(const CalibrationOptions& c) {
+  std::string s;
+  auto add = [&](bool on, const char* name) {
+    if (!on) return;
+    if (!s.empty()) s += ',';
+    s += name;
+  };
+  add(c.weights, "weights");
+  add(c.bias, "bias");
+  add(c.potential, "potential");
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> draw_indices(std::size_t pool, std::size_t count, std::uint64_t seed) {
+  count = std::min(count, pool);
+  std::vector<std::int64_t> all(pool);
+  std::iota(all.begin(), all.end(), 0);
+  std::uint64_t state = seed;
+  for (std::size_t i = 0; i < count; ++i) {  // partial Fisher-Yates
+    const std::size_t j = i + static_cast<std::size_t>(splitmix64(state) % (pool - i));
+    std::swap(all[i], all[j]);
+  }
+  all.resize(count);
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+bool needs_calibration_data(const Graph& prepared, const ConvertOptions& opts) {
+  const auto roles = layer_roles(prepared);
+  for (std::size_t i = 0; i < roles.size(); ++i)
+    if (roles[i] == Role::Neurons && !model_fixes_lambda(prepared.layers[i], opts.mapping)) return true;
+  return opts.calibration.weights || opts.calibration.bias || opts.calibration.potential;
+}
+
+Conversion convert(const Graph& model, const Dataset* calib, const std::string& calib_label,
+                   const ConvertOptions& opts) {
+  const Graph ann = prepare_for_conversion(model);
+  const auto roles = layer_roles(ann);
+  const bool need = needs_calibration_data(ann, opts);
+  if (need && (calib == nullptr || calib->count() == 0))
+    throw UsageError("--calib-data: this conversion needs calibration samples (balancing or "
+                     "calibration); give e.g. --calib-data fashion-mnist:train");
+  if (opts.calib_samples == 0) throw UsageError("--calib-samples must be positive");
+  if (calib && calib->shape != ann.input_shape())
+    throw InputError(fmt::format("--calib-data: samples of shape {} do not fit the model input {}",
+                                 shape_str(calib->shape), shape_str(ann.input_shape())));
+
+  // ANN activations on the calibration samples: spiking layers, weighted layers' inputs.
+  std::vector<std::int64_t> indices;
+  Dataset samples;
+  AnnCache cache;
+  if (calib && calib->count() > 0) {
+    indices = draw_indices(calib->count(), opts.calib_samples, opts.seed);
+    samples = subset(*calib, indices);
+    std::vector<char> keep(ann.layers.size(), 0);
+    for (std::size_t i = 0; i < roles.size(); ++i) {
+      if (roles[i] != Role::Neurons && roles[i] != Role::Readout) continue;
+      keep[i] = 1;
+      keep[static_cast<std::size_t>(ann.layers[i].inputs.at(0))] = 1;
+    }
+    cache = ann_activations(ann, samples, keep, opts.threads);
+  }
+
+  // Balancing: λ per spiking layer.
+  const int digits = resolved_radix_digits(ann, opts.mapping);
+  BalanceOptions bal = opts.balance;
+  bal.quantizer = method_quantizer(opts.mapping, digits);
+  std::vector<std::vector<float>> lambda(ann.layers.size());
+  for (std::size_t i = 0; i < roles.size(); ++i) {
+    if (roles[i] != Role::Neurons) continue;
+    const Layer& l = ann.layers[i];
+    if (model_fixes_lambda(l, opts.mapping)) {
+      lambda[i] = {l.act_max};
+      continue;
+    }
+    const std::size_t channels = static_cast<std::size_t>(l.out_shape[0]);
+    lambda[i] = balance(ActivationView{cache.acts[i], samples.count(), channels,
+                                       shape_size(l.out_shape) / channels},
+                        bal);
+    // A clipped ReLU never exceeds its ceiling: no threshold above it is useful.
+    if (l.act == Act::ClippedReLU)
+      for (float& v : lambda[i]) v = std::min(v, l.act_max);
+  }
+
+  Conversion c = map_network(ann, lambda, opts.mapping);
+  c.calib_indices = indices;
+  auto& p = c.provenance;
+  p["brisk_version"] = kVersion;
+  p["method"] = method_name(opts.mapping.method);
+  p["balance"] = balance_method_name(opts.balance.method);
+  if (opts.balance.method == BalanceMethod::Percentile)
+    p["percentile"] = fmt::format("{}", opts.balance.percentile);
+  p["per_channel"] = opts.balance.per_channel ? "true" : "false";
+  p["seed"] = std::to_string(opts.seed);
+  p["calib_data"] = indices.empty() ? "" : calib_label;
+  p["calib_samples"] = std::to_string(indices.size());
+  p["calibration"] = stages_label(opts.calibration);
+
+  const bool calibrate_now = !indices.empty() && opts.mapping.method != Method::Radix;
+  if (calibrate_now) {
+    CalibrationOptions co = opts.calibration;
+    co.threads = opts.threads;
+    const CalibrationReport report = calibrate(c, samples, cache, co);
+    c.calibration_report = report.to_json();
+  } else if (opts.calibration.weights || opts.calibration.bias || opts.calibration.potential) {
+    throw UsageError("--calibrate: radix networks are exact by construction; calibration "
+                     "applies to rate, termap and augmap");
+  }
+  return c;
+}
+
+}  // namespace brisk

@@ -1,0 +1,40 @@
+#pragma once
+// The conversion pipeline behind `brisk convert` and `brisk run MODEL --method ...`:
+//
+//   prepare (fold BatchNorm, fuse activations) -> ANN activations on calibration samples
+//   -> balancing (λ per spiking layer) -> mapping (graph + SnnSpec) -> layer-wise calibration
+//
+// Calibration samples are drawn without replacement from the calibration data with the
+// seed, and their indices are recorded in the result's provenance.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "conversion/balance.hpp"
+#include "conversion/calibrate.hpp"
+#include "conversion/mapping.hpp"
+#include "data/dataset.hpp"
+
+namespace brisk {
+
+struct ConvertOptions {
+  MappingOptions mapping;
+  BalanceOptions balance;          // its quantizer is set from the mapping
+  CalibrationOptions calibration;  // stages; measured whenever calibration data is given
+  std::size_t calib_samples = 1000;
+  std::uint64_t seed = 1;
+  int threads = 0;
+};
+
+// `calib`: the pool of calibration data (may be null when every clip value is known, i.e.
+// radix on a K-bit clip-floor model). `calib_label` names it in the provenance.
+Conversion convert(const Graph& model, const Dataset* calib, const std::string& calib_label,
+                   const ConvertOptions& opts);
+
+// Whether `model` (prepared) needs calibration data for the chosen method (balancing).
+bool needs_calibration_data(const Graph& prepared, const ConvertOptions& opts);
+
+// `count` distinct indices in [0, pool) drawn with a portable seeded generator, sorted.
+std::vector<std::int64_t> draw_indices(std::size_t pool, std::size_t count, std::uint64_t seed);
+
+}  // namespace brisk

@@ -1,0 +1,431 @@
+#include "conversion/snn_file.hpp"
+
+#include <fmt/format.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+
+#include "conversion/import/h5file.hpp"
+#include "core/error.hpp"
+
+namespace brisk {
+
+namespace {
+
+using h5::Handle;
+
+// ---- names of enums in the file ----------------------------------------------------------
+
+const char* act_name(Act a) {
+  switch (a) {
+    case Act::Linear: return "linear";
+    case Act::ReLU: return "relu";
+    case Act::ClippedReLU: return "clipped_relu";
+    case Act::Softmax: return "softmax";
+  }
+  return "?";
+}
+
+const char* neuron_name(NeuronKind n) {
+  switch (n) {
+    case NeuronKind::None: return "none";
+    case NeuronKind::IF: return "if";
+    case NeuronKind::Radix: return "radix";
+    case NeuronKind::DoubleThreshold: return "double_threshold";
+    case NeuronKind::Augmented: return "augmented";
+    case NeuronKind::Readout: return "readout";
+  }
+  return "?";
+}
+
+const char* encoder_name(EncoderKind e) {
+  switch (e) {
+    case EncoderKind::Direct: return "direct";
+    case EncoderKind::Rate: return "rate";
+    case EncoderKind::Radix: return "radix";
+    case EncoderKind::Augmented: return "augmented";
+  }
+  return "?";
+}
+
+template <class E, std::size_t N>
+E parse_enum(const std::string& text, const std::pair<const char*, E> (&table)[N], const std::string& where) {
+  for (const auto& [name, value] : table)
+    if (text == name) return value;
+  throw InputError(fmt::format("{}: unknown value '{}'", where, text));
+}
+
+constexpr std::pair<const char*, OpKind> kOps[] = {
+    {"Input", OpKind::Input},       {"Dense", OpKind::Dense},
+    {"Conv2D", OpKind::Conv2D},     {"AvgPool2D", OpKind::AvgPool2D},
+    {"MaxPool2D", OpKind::MaxPool2D}, {"GlobalAvgPool2D", OpKind::GlobalAvgPool2D},
+    {"Flatten", OpKind::Flatten},   {"Reshape", OpKind::Reshape},
+    {"ZeroPad2D", OpKind::ZeroPad2D}, {"Affine", OpKind::Affine},
+    {"Activation", OpKind::Activation}, {"Add", OpKind::Add},
+    {"Concat", OpKind::Concat}};
+constexpr std::pair<const char*, Act> kActs[] = {
+    {"linear", Act::Linear}, {"relu", Act::ReLU}, {"clipped_relu", Act::ClippedReLU}, {"softmax", Act::Softmax}};
+constexpr std::pair<const char*, NeuronKind> kNeurons[] = {
+    {"none", NeuronKind::None},       {"if", NeuronKind::IF},
+    {"radix", NeuronKind::Radix},     {"double_threshold", NeuronKind::DoubleThreshold},
+    {"augmented", NeuronKind::Augmented}, {"readout", NeuronKind::Readout}};
+constexpr std::pair<const char*, EncoderKind> kEncoders[] = {
+    {"direct", EncoderKind::Direct}, {"rate", EncoderKind::Rate},
+    {"radix", EncoderKind::Radix},   {"augmented", EncoderKind::Augmented}};
+constexpr std::pair<const char*, ResetMode> kResets[] = {
+    {"subtract", ResetMode::Subtract}, {"zero", ResetMode::Zero}};
+
+std::string layer_group(const std::string& graph, std::size_t i) {
+  return fmt::format("{}/layers/L{:04d}", graph, i);
+}
+
+// ---- writer ------------------------------------------------------------------------------
+
+class Writer {
+ public:
+  explicit Writer(const std::string& path) : path_(path) {
+    file_ = Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    check(file_.valid(), "cannot create the file");
+  }
+  void close() {
+    check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) >= 0, "cannot flush the file");
+    file_.reset();
+  }
+
+  void group(const std::string& path) {
+    Handle g(H5Gcreate2(file_.get(), path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+    check(g.valid(), "cannot create group " + path);
+  }
+
+  void string_attr(const std::string& obj, const char* name, const std::string& value) {
+    Handle type = string_type();
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    const char* p = value.c_str();
+    write_attr(obj, name, type.get(), space.get(), &p);
+  }
+  void strings_attr(const std::string& obj, const char* name, const std::vector<std::string>& v) {
+    Handle type = string_type();
+    const hsize_t n = v.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    std::vector<const char*> ptrs;
+    for (const auto& s : v) ptrs.push_back(s.c_str());
+    write_attr(obj, name, type.get(), space.get(), ptrs.data());
+  }
+  void ints_attr(const std::string& obj, const char* name, const std::vector<int>& v, bool scalar = false) {
+    Handle space = scalar ? Handle(H5Screate(H5S_SCALAR), H5Sclose) : vector_space(v.size());
+    write_attr(obj, name, H5T_STD_I32LE, space.get(), v.data(), H5T_NATIVE_INT);
+  }
+  void int_attr(const std::string& obj, const char* name, int v) { ints_attr(obj, name, {v}, true); }
+  void float_attr(const std::string& obj, const char* name, float v) {
+    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+    write_attr(obj, name, H5T_IEEE_F32LE, space.get(), &v, H5T_NATIVE_FLOAT);
+  }
+
+  void floats(const std::string& path, const std::vector<float>& v, std::vector<int> shape = {}) {
+    if (shape.empty()) shape = {static_cast<int>(v.size())};
+    std::vector<hsize_t> dims(shape.begin(), shape.end());
+    Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    Handle d(H5Dcreate2(file_.get(), path.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                        H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose);
+    check(d.valid(), "cannot create dataset " + path);
+    check(v.empty() || H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
+          "cannot write dataset " + path);
+  }
+  void int64s(const std::string& path, const std::vector<std::int64_t>& v) {
+    Handle space = vector_space(v.size());
+    Handle d(H5Dcreate2(file_.get(), path.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT,
+                        H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose);
+    check(d.valid(), "cannot create dataset " + path);
+    check(v.empty() || H5Dwrite(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
+          "cannot write dataset " + path);
+  }
+
+ private:
+  void check(bool ok, const std::string& what) const {
+    if (!ok) throw InputError(fmt::format("{}: {}", path_, what));
+  }
+  static Handle string_type() {
+    Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(t.get(), H5T_VARIABLE);
+    H5Tset_cset(t.get(), H5T_CSET_UTF8);
+    return t;
+  }
+  static Handle vector_space(std::size_t n) {
+    const hsize_t dims = n;
+    return Handle(H5Screate_simple(1, &dims, nullptr), H5Sclose);
+  }
+  void write_attr(const std::string& obj, const char* name, hid_t file_type, hid_t space,
+                  const void* data, hid_t mem_type = -1) {
+    Handle a(H5Acreate_by_name(file_.get(), obj.c_str(), name, file_type, space, H5P_DEFAULT,
+                               H5P_DEFAULT, H5P_DEFAULT),
+             H5Aclose);
+    check(a.valid(), fmt::format("cannot create attribute {} on {}", name, obj));
+    check(H5Awrite(a.get(), mem_type < 0 ? file_type : mem_type, data) >= 0,
+          fmt::format("cannot write attribute {} on {}", name, obj));
+  }
+
+  std::string path_;
+  Handle file_;
+};
+
+void write_graph(Writer& w, const Graph& g, const std::string& root) {
+  w.group(root);
+  w.group(root + "/layers");
+  w.ints_attr(root, "input_shape", g.input_shape());
+  w.int_attr(root, "output", g.output);
+  std::vector<std::string> names;
+  for (const auto& l : g.layers) names.push_back(l.name);
+  w.strings_attr(root, "layer_names", names);
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    const Layer& l = g.layers[i];
+    const std::string p = layer_group(root, i);
+    w.group(p);
+    w.string_attr(p, "name", l.name);
+    w.string_attr(p, "type", op_name(l.op));
+    w.string_attr(p, "source_class", l.source_class);
+    w.ints_attr(p, "inputs", l.inputs);
+    w.ints_attr(p, "out_shape", l.out_shape);
+    w.string_attr(p, "activation", act_name(l.act));
+    if (std::isfinite(l.act_max)) w.float_attr(p, "act_max", l.act_max);
+    w.int_attr(p, "act_bits", l.act_bits);
+    w.ints_attr(p, "kernel", {l.kernel_h, l.kernel_w});
+    w.ints_attr(p, "stride", {l.stride_h, l.stride_w});
+    w.ints_attr(p, "pads", {l.pad_top, l.pad_bottom, l.pad_left, l.pad_right});
+    w.int_attr(p, "count_include_pad", l.avg_count_pad ? 1 : 0);
+    w.string_attr(p, "flatten_order", l.flatten_order == FlattenOrder::HWC ? "HWC" : "CHW");
+    if (!l.weight.empty()) w.floats(p + "/weight", l.weight, l.weight_shape);
+    if (!l.bias.empty()) w.floats(p + "/bias", l.bias);
+    if (!l.scale.empty()) w.floats(p + "/scale", l.scale);
+    if (!l.shift.empty()) w.floats(p + "/shift", l.shift);
+  }
+}
+
+void write_spec(Writer& w, const Conversion& c) {
+  const SnnSpec& s = c.spec;
+  w.string_attr("snn", "method", s.method);
+  w.string_attr("snn", "encoder", encoder_name(s.encoder));
+  w.float_attr("snn", "input_scale", s.input_scale);
+  w.int_attr("snn", "input_radix_base", s.input_radix_base);
+  w.int_attr("snn", "input_radix_digits", s.input_radix_digits);
+  w.int_attr("snn", "timesteps", s.timesteps);
+  w.string_attr("snn", "seed", std::to_string(s.seed));
+  for (std::size_t i = 0; i < s.layers.size(); ++i) {
+    const LayerSpec& l = s.layers[i];
+    const std::string p = layer_group("snn", i);
+    w.string_attr(p, "neuron", neuron_name(l.neuron));
+    w.string_attr(p, "reset", l.reset == ResetMode::Zero ? "zero" : "subtract");
+    w.float_attr(p, "leak", l.leak);
+    w.float_attr(p, "bias_scale", l.bias_scale);
+    w.int_attr(p, "radix_base", l.radix_base);
+    w.int_attr(p, "radix_digits", l.radix_digits);
+    w.int_attr(p, "max_coefficient", l.max_coefficient);
+    w.int_attr(p, "negative_only_if_positive", l.negative_only_if_positive ? 1 : 0);
+    w.floats(p + "/threshold", l.threshold);
+    if (!l.v0.empty()) w.floats(p + "/v0", l.v0);
+    if (i < c.lambda.size() && !c.lambda[i].empty()) w.floats(p + "/lambda", c.lambda[i]);
+  }
+}
+
+// ---- reader ------------------------------------------------------------------------------
+
+class Reader {
+ public:
+  explicit Reader(const std::string& path) : f_(h5::File::open(path)), path_(path) {}
+
+  std::string str(const std::string& obj, const std::string& name) const { return f_.string_attr(obj, name); }
+  std::vector<int> ints(const std::string& obj, const std::string& name) const {
+    std::vector<int> out;
+    for (double d : f_.numbers_attr(obj, name)) {
+      if (d != std::floor(d) || std::abs(d) > 1e9)
+        throw InputError(fmt::format("{}: {} attribute '{}' is not an integer", path_, obj, name));
+      out.push_back(static_cast<int>(d));
+    }
+    return out;
+  }
+  int integer(const std::string& obj, const std::string& name) const {
+    const auto v = ints(obj, name);
+    if (v.size() != 1) throw InputError(fmt::format("{}: {} attribute '{}' must be one value", path_, obj, name));
+    return v[0];
+  }
+  float number(const std::string& obj, const std::string& name) const {
+    const auto v = f_.numbers_attr(obj, name);
+    if (v.size() != 1) throw InputError(fmt::format("{}: {} attribute '{}' must be one value", path_, obj, name));
+    return static_cast<float>(v[0]);
+  }
+  std::vector<int> pair(const std::string& obj, const std::string& name, std::size_t n) const {
+    auto v = ints(obj, name);
+    if (v.size() != n) throw InputError(fmt::format("{}: {} attribute '{}' needs {} values", path_, obj, name, n));
+    return v;
+  }
+  bool has(const std::string& path) const { return f_.exists(path); }
+  bool has_attr(const std::string& obj, const std::string& name) const { return f_.has_attr(obj, name); }
+  h5::FloatArray floats(const std::string& path) const { return f_.read_floats(path); }
+  std::vector<std::string> strings(const std::string& obj, const std::string& name) const {
+    return f_.strings_attr(obj, name);
+  }
+  std::vector<std::string> children(const std::string& g) const { return f_.children(g); }
+  const std::string& path() const { return path_; }
+
+ private:
+  h5::File f_;
+  std::string path_;
+};
+
+Graph read_graph(const Reader& r, const std::string& root) {
+  Graph g;
+  const auto names = r.strings(root, "layer_names");
+  if (names.empty()) throw InputError(fmt::format("{}: {} has no layers", r.path(), root));
+  g.output = r.integer(root, "output");
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string p = layer_group(root, i);
+    if (!r.has(p)) throw InputError(fmt::format("{}: missing group {}", r.path(), p));
+    Layer l;
+    l.name = r.str(p, "name");
+    l.op = parse_enum(r.str(p, "type"), kOps, r.path() + ": " + p + " type");
+    l.source_class = r.str(p, "source_class");
+    l.inputs = r.ints(p, "inputs");
+    l.out_shape = r.ints(p, "out_shape");
+    l.act = parse_enum(r.str(p, "activation"), kActs, r.path() + ": " + p + " activation");
+    if (r.has_attr(p, "act_max")) l.act_max = r.number(p, "act_max");
+    l.act_bits = r.integer(p, "act_bits");
+    const auto k = r.pair(p, "kernel", 2), s = r.pair(p, "stride", 2), pads = r.pair(p, "pads", 4);
+    l.kernel_h = k[0], l.kernel_w = k[1], l.stride_h = s[0], l.stride_w = s[1];
+    l.pad_top = pads[0], l.pad_bottom = pads[1], l.pad_left = pads[2], l.pad_right = pads[3];
+    l.avg_count_pad = r.integer(p, "count_include_pad") != 0;
+    l.flatten_order = r.str(p, "flatten_order") == "HWC" ? FlattenOrder::HWC : FlattenOrder::CHW;
+    if (r.has(p + "/weight")) {
+      auto w = r.floats(p + "/weight");
+      l.weight = std::move(w.data);
+      l.weight_shape = std::move(w.shape);
+    }
+    if (r.has(p + "/bias")) l.bias = r.floats(p + "/bias").data;
+    if (r.has(p + "/scale")) l.scale = r.floats(p + "/scale").data;
+    if (r.has(p + "/shift")) l.shift = r.floats(p + "/shift").data;
+    for (int in : l.inputs)
+      if (in < 0 || static_cast<std::size_t>(in) >= i)
+        throw InputError(fmt::format("{}: layer '{}' has an input index out of order", r.path(), l.name));
+    g.layers.push_back(std::move(l));
+  }
+  if (g.output < 0 || static_cast<std::size_t>(g.output) >= g.layers.size())
+    throw InputError(fmt::format("{}: {} output index out of range", r.path(), root));
+  try {
+    validate(g);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}: {}", r.path(), root, e.what()));
+  }
+  return g;
+}
+
+std::uint64_t parse_seed(const std::string& text, const std::string& path) {
+  try {
+    std::size_t used = 0;
+    const auto v = std::stoull(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(fmt::format("{}: /snn seed '{}' is not an integer", path, text));
+}
+
+SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float>>& lambda) {
+  SnnSpec s;
+  s.method = r.str("snn", "method");
+  s.encoder = parse_enum(r.str("snn", "encoder"), kEncoders, r.path() + ": /snn encoder");
+  s.input_scale = r.number("snn", "input_scale");
+  s.input_radix_base = r.integer("snn", "input_radix_base");
+  s.input_radix_digits = r.integer("snn", "input_radix_digits");
+  s.timesteps = r.integer("snn", "timesteps");
+  if (s.timesteps <= 0) throw InputError(fmt::format("{}: /snn timesteps must be positive", r.path()));
+  s.seed = parse_seed(r.str("snn", "seed"), r.path());
+  lambda.assign(g.layers.size(), {});
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    const std::string p = layer_group("snn", i);
+    LayerSpec l;
+    l.neuron = parse_enum(r.str(p, "neuron"), kNeurons, r.path() + ": " + p + " neuron");
+    l.reset = parse_enum(r.str(p, "reset"), kResets, r.path() + ": " + p + " reset");
+    l.leak = r.number(p, "leak");
+    l.bias_scale = r.number(p, "bias_scale");
+    l.radix_base = r.integer(p, "radix_base");
+    l.radix_digits = r.integer(p, "radix_digits");
+    l.max_coefficient = r.integer(p, "max_coefficient");
+    l.negative_only_if_positive = r.integer(p, "negative_only_if_positive") != 0;
+    l.threshold = r.floats(p + "/threshold").data;
+    if (r.has(p + "/v0")) l.v0 = r.floats(p + "/v0").data;
+    if (r.has(p + "/lambda")) lambda[i] = r.floats(p + "/lambda").data;
+    for (float t : l.threshold)
+      if (!(t > 0) || !std::isfinite(t))
+        throw InputError(fmt::format("{}: layer '{}' has a non-positive or non-finite threshold",
+                                     r.path(), g.layers[i].name));
+    s.layers.push_back(std::move(l));
+  }
+  return s;
+}
+
+}  // namespace
+
+void write_snn(const Conversion& c, const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
+  try {
+    Writer w(tmp);
+    w.string_attr("/", "brisk_format", kSnnFormat);
+    w.int_attr("/", "schema_version", kSnnSchemaVersion);
+    write_graph(w, c.ann, "ann");
+    write_graph(w, c.graph, "snn");
+    write_spec(w, c);
+    w.group("provenance");
+    for (const auto& [k, v] : c.provenance) w.string_attr("provenance", k.c_str(), v);
+    w.int64s("provenance/calib_indices", c.calib_indices);
+    w.string_attr("/", "calibration_report", c.calibration_report);
+    w.close();
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) throw InputError(fmt::format("{}: cannot write the file ({})", path, ec.message()));
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+}
+
+bool is_snn_file(const std::string& path) {
+  try {
+    const h5::File f = h5::File::open(path);
+    return f.has_attr("", "brisk_format") && f.string_attr("", "brisk_format") == kSnnFormat;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+Conversion read_snn(const std::string& path) {
+  const Reader r(path);
+  if (!r.has_attr("", "brisk_format") || r.str("", "brisk_format") != kSnnFormat)
+    throw InputError(fmt::format("{}: not a brisk SNN file (no brisk_format = \"{}\")", path, kSnnFormat));
+  const int version = r.integer("", "schema_version");
+  if (version > kSnnSchemaVersion)
+    throw InputError(fmt::format("{}: schema version {} is newer than this brisk reads ({})", path,
+                                 version, kSnnSchemaVersion));
+  Conversion c;
+  c.ann = read_graph(r, "ann");
+  c.graph = read_graph(r, "snn");
+  if (c.ann.layers.size() != c.graph.layers.size())
+    throw InputError(fmt::format("{}: /ann and /snn have different layer counts", path));
+  c.spec = read_spec(r, c.graph, c.lambda);
+  if (r.has("provenance")) {
+    for (const auto& key : std::vector<std::string>{"brisk_version", "source_model", "source_sha256",
+                                                    "method", "balance", "percentile", "per_channel",
+                                                    "seed", "calib_data", "calib_samples", "calibration"})
+      if (r.has_attr("provenance", key)) c.provenance[key] = r.str("provenance", key);
+    if (r.has("provenance/calib_indices"))
+      for (float v : r.floats("provenance/calib_indices").data) c.calib_indices.push_back(static_cast<std::int64_t>(v));
+  }
+  if (r.has_attr("", "calibration_report")) c.calibration_report = r.str("", "calibration_report");
+  return c;
+}
+
+}  // namespace brisk
