@@ -7,6 +7,8 @@
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
+#include "apps/model_report.hpp"
+#include "conversion/import/load_model.hpp"
 #include "core/error.hpp"
 #include "core/graph.hpp"
 
@@ -46,7 +48,8 @@ int cmd_inspect(int argc, char** argv) {
       "  brisk inspect --data x_test.npz,y_test.npz --samples 100\n"};
   po::options_description opts("options");
   add_data_options(opts, "data", /*required=*/false);
-  opts.add_options()("model", po::value<std::string>(), "model file (also positional)");
+  opts.add_options()("model", po::value<std::string>(), "model file (also positional)")
+      ("arch", po::value<std::string>(), "architecture JSON for a weights-only Keras model file");
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
@@ -57,8 +60,12 @@ int cmd_inspect(int argc, char** argv) {
     inspect_dataset(load_data(vm));
     return 0;
   }
-  if (vm.count("model"))
-    throw UsageError("inspect: model files are not readable yet");
+  if (vm.count("model")) {
+    ImportOptions io;
+    io.arch = vm.count("arch") ? vm["arch"].as<std::string>() : "";
+    print_model_report(load_model(vm["model"].as<std::string>(), io), std::cout);
+    return 0;
+  }
   throw UsageError("inspect: give --data SPEC or MODEL (see 'brisk inspect --help')");
 }
 

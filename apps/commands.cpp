@@ -7,6 +7,7 @@ namespace brisk::cli {
 std::span<const Command> commands() {
   static constexpr std::array table{
       Command{"inspect", "describe a dataset (--data SPEC) or a model file", cmd_inspect},
+      Command{"eval", "accuracy of the imported ANN as a float network (the baseline)", cmd_eval},
   };
   return table;
 }

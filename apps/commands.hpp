@@ -14,5 +14,6 @@ struct Command {
 std::span<const Command> commands();
 
 int cmd_inspect(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 
 }  // namespace brisk::cli

@@ -1,0 +1,161 @@
+// Reader of the native "brisk ANN HDF5" schema (docs/native-schema.md): the file already
+// speaks the graph IR's conventions, so this is a field-by-field copy plus checks.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "conversion/import/importers.hpp"
+#include "core/error.hpp"
+
+namespace brisk::detail {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+const std::map<std::string, OpKind>& op_kinds() {
+  static const std::map<std::string, OpKind> kinds{
+      {"Input", OpKind::Input},         {"Dense", OpKind::Dense},
+      {"Conv2D", OpKind::Conv2D},       {"AvgPool2D", OpKind::AvgPool2D},
+      {"MaxPool2D", OpKind::MaxPool2D}, {"GlobalAvgPool2D", OpKind::GlobalAvgPool2D},
+      {"Flatten", OpKind::Flatten},     {"Reshape", OpKind::Reshape},
+      {"ZeroPad2D", OpKind::ZeroPad2D}, {"Affine", OpKind::Affine},
+      {"Activation", OpKind::Activation}, {"Add", OpKind::Add},
+      {"Concat", OpKind::Concat}};
+  return kinds;
+}
+
+class NativeReader {
+ public:
+  explicit NativeReader(const h5::File& f) : f_(f) {}
+
+  Graph read() {
+    const auto version = f_.numbers_attr("", "schema_version");
+    if (version.size() != 1 || version[0] < 1 || version[0] > kSchemaVersion)
+      throw InputError(fmt::format("{}: brisk ANN schema version {} is not supported (this brisk "
+                                   "reads version {})", f_.label(),
+                                   version.empty() ? 0.0 : version[0], kSchemaVersion));
+    const auto names = f_.strings_attr("", "layer_names");
+    if (names.empty()) throw InputError(fmt::format("{}: layer_names is empty", f_.label()));
+    for (const auto& name : names) read_layer(name);
+    const std::string out = f_.string_attr("", "output");
+    if (!index_.count(out))
+      throw InputError(fmt::format("{}: output layer '{}' is not in layer_names", f_.label(), out));
+    g_.output = index_.at(out);
+    g_.meta["source"] = f_.label();
+    g_.meta["format"] = "brisk-hdf5";
+    g_.meta["schema_version"] = std::to_string(kSchemaVersion);
+    g_.meta["data_format"] = "channels_first";
+    if (f_.is_group("metadata"))
+      for (const char* key : {"producer", "torch_version", "model_class", "dataset"})
+        if (f_.has_attr("metadata", key)) g_.meta[key] = f_.string_attr("metadata", key);
+    return std::move(g_);
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& layer, const std::string& what) const {
+    throw InputError(fmt::format("{}: layer '{}': {}", f_.label(), layer, what));
+  }
+
+  std::vector<int> ints(const std::string& obj, const char* attr, std::size_t n,
+                        std::vector<int> fallback) const {
+    if (!f_.has_attr(obj, attr)) return fallback;
+    auto v = f_.numbers_attr(obj, attr);
+    if (n && v.size() != n) fail(obj, fmt::format("attribute '{}' needs {} values", attr, n));
+    std::vector<int> out;
+    for (double d : v) {
+      if (d != std::floor(d) || std::abs(d) > 1e9) fail(obj, fmt::format("attribute '{}' is not an integer", attr));
+      out.push_back(static_cast<int>(d));
+    }
+    return out;
+  }
+
+  std::vector<float> floats(const std::string& path, const std::string& layer,
+                            std::vector<int>* shape = nullptr) const {
+    if (!f_.is_dataset(path)) return {};
+    auto a = f_.read_floats(path);
+    for (float v : a.data)
+      if (!std::isfinite(v)) fail(layer, fmt::format("'{}' holds {} (not finite)", path, v));
+    if (shape) *shape = a.shape;
+    return std::move(a.data);
+  }
+
+  void read_activation(const std::string& obj, const std::string& name, Layer& l) const {
+    const std::string act = f_.has_attr(obj, "activation") ? f_.string_attr(obj, "activation") : "linear";
+    if (act == "linear") l.act = Act::Linear;
+    else if (act == "relu") l.act = Act::ReLU;
+    else if (act == "clipped_relu") l.act = Act::ClippedReLU;
+    else if (act == "softmax") l.act = Act::Softmax;
+    else fail(name, fmt::format("unsupported activation '{}'", act));
+    if (f_.has_attr(obj, "act_max")) {
+      auto m = f_.numbers_attr(obj, "act_max");
+      if (m.size() != 1) fail(name, "act_max needs one value");
+      l.act_max = static_cast<float>(m[0]);
+    }
+    l.act_bits = ints(obj, "act_bits", 1, {0})[0];
+  }
+
+  void read_layer(const std::string& name) {
+    const std::string obj = "layers/" + name;
+    if (!f_.is_group(obj)) throw InputError(fmt::format("{}: group '{}' is missing", f_.label(), obj));
+    Layer l;
+    l.name = name;
+    const std::string type = f_.string_attr(obj, "type");
+    auto kind = op_kinds().find(type);
+    if (kind == op_kinds().end()) fail(name, fmt::format("unsupported layer type '{}'", type));
+    l.op = kind->second;
+    l.source_class = f_.has_attr(obj, "source_class") ? f_.string_attr(obj, "source_class") : type;
+    if (f_.has_attr(obj, "inputs"))
+      for (const auto& src : f_.strings_attr(obj, "inputs")) {
+        if (!index_.count(src)) fail(name, fmt::format("input '{}' is not an earlier layer", src));
+        l.inputs.push_back(index_.at(src));
+      }
+    read_activation(obj, name, l);
+    const auto kernel = ints(obj, "kernel", 2, {1, 1});
+    const auto stride = ints(obj, "stride", 2, l.op == OpKind::Conv2D ? std::vector<int>{1, 1} : kernel);
+    const auto pads = ints(obj, "pads", 4, {0, 0, 0, 0});
+    l.kernel_h = kernel[0], l.kernel_w = kernel[1], l.stride_h = stride[0], l.stride_w = stride[1];
+    l.pad_top = pads[0], l.pad_bottom = pads[1], l.pad_left = pads[2], l.pad_right = pads[3];
+    l.avg_count_pad = ints(obj, "count_include_pad", 1, {1})[0] != 0;
+    if (f_.has_attr(obj, "flatten_order")) {
+      const std::string order = f_.string_attr(obj, "flatten_order");
+      if (order != "CHW" && order != "HWC") fail(name, fmt::format("flatten_order '{}'", order));
+      l.flatten_order = order == "CHW" ? FlattenOrder::CHW : FlattenOrder::HWC;
+    }
+    if (l.op == OpKind::Input) l.out_shape = ints("", "input_shape", 0, {});
+    if (l.op == OpKind::Reshape) l.out_shape = ints(obj, "target_shape", 0, {});
+    l.weight = floats(obj + "/weight", name, &l.weight_shape);
+    l.bias = floats(obj + "/bias", name);
+    l.scale = floats(obj + "/scale", name);
+    l.shift = floats(obj + "/shift", name);
+    if ((l.op == OpKind::Dense || l.op == OpKind::Conv2D) && l.weight.empty())
+      fail(name, "dataset 'weight' is missing");
+    if (l.op == OpKind::Conv2D && l.weight_shape.size() == 4 &&
+        (l.weight_shape[2] != l.kernel_h || l.weight_shape[3] != l.kernel_w))
+      fail(name, fmt::format("weight shape {} contradicts kernel {}x{}", shape_str(l.weight_shape),
+                             l.kernel_h, l.kernel_w));
+    if (index_.count(name)) fail(name, "listed twice in layer_names");
+    index_[name] = static_cast<int>(g_.layers.size());
+    g_.layers.push_back(std::move(l));
+  }
+
+  const h5::File& f_;
+  Graph g_;
+  std::map<std::string, int> index_;
+};
+
+}  // namespace
+
+Graph read_native(const h5::File& file) {
+  Graph g = NativeReader(file).read();
+  fuse_activations(g);
+  try {
+    validate(g);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}", file.label(), e.what()));
+  }
+  return g;
+}
+
+}  // namespace brisk::detail
