@@ -8,6 +8,7 @@ std::span<const Command> commands() {
   static constexpr std::array table{
       Command{"inspect", "describe a dataset (--data SPEC) or a model file", cmd_inspect},
       Command{"eval", "accuracy of the imported ANN as a float network (the baseline)", cmd_eval},
+      Command{"bench", "throughput of the simulation core (images/s, SOPs/s, time per layer)", cmd_bench},
   };
   return table;
 }

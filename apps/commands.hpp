@@ -15,5 +15,6 @@ std::span<const Command> commands();
 
 int cmd_inspect(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_bench(int argc, char** argv);
 
 }  // namespace brisk::cli

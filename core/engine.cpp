@@ -50,6 +50,7 @@ struct Worker {
   std::vector<std::int32_t> ev_ids;  // analog vector as events
   std::vector<float> ev_pay;
   std::vector<float> enc_v;        // encoder scratch
+  std::vector<std::int32_t> rows;  // population scans
   std::vector<float> logits;
   std::vector<std::uint64_t> correct;  // per step
   std::int32_t label = -1;
@@ -91,6 +92,7 @@ class Simulator {
     w.ev_ids.reserve(max_size_);
     w.ev_pay.reserve(max_size_);
     w.enc_v.assign(plan_.front().size(), 0.0f);
+    w.rows.assign(max_size_ + 1, 0);
     w.logits.assign(plan_[static_cast<std::size_t>(net_.output())].size(), 0.0f);
     w.correct.assign(static_cast<std::size_t>(steps_), 0);
   }
@@ -294,14 +296,13 @@ class Simulator {
         break;
       }
       case KernelKind::Conv2D: {
-        const kernels::ConvGeom g{p.in_h, p.in_w, p.in_c, p.h, p.w, p.c, p.kh, p.kw, p.sh, p.sw,
-                                  p.pad_top, p.pad_left};
+        const kernels::ConvGeom g = p.geom();
         if (use_dense(n, in_size)) {
           for (std::size_t e = 0; e < n; ++e) w.dense_in[static_cast<std::size_t>(ids[e])] = pay[e];
           kernels::conv_gather(target, w.dense_in.data(), p.weight.data(), g);
           for (std::size_t e = 0; e < n; ++e) w.dense_in[static_cast<std::size_t>(ids[e])] = 0.0f;
         } else {
-          kernels::conv_scatter(target, ids, pay, p.weight.data(), g);
+          kernels::conv_scatter(target, ids, pay, p.weight.data(), g, p.taps);
         }
         if (count)
           for (std::size_t e = 0; e < n; ++e) sops += p.fanout[static_cast<std::size_t>(ids[e])];
@@ -309,21 +310,14 @@ class Simulator {
       }
       case KernelKind::AvgPool2D:
         for (std::size_t e = 0; e < n; ++e) {
-          const int pos = ids[e] / p.in_c, c = ids[e] - pos * p.in_c;
-          const int y = pos / p.in_w, x = pos - y * p.in_w;
-          for (int ky = 0; ky < p.kh; ++ky) {
-            const int ny = y + p.pad_top - ky;
-            if (ny < 0) break;
-            if (ny % p.sh != 0 || ny / p.sh >= p.h) continue;
-            for (int kx = 0; kx < p.kw; ++kx) {
-              const int nx = x + p.pad_left - kx;
-              if (nx < 0) break;
-              if (nx % p.sw != 0 || nx / p.sw >= p.w) continue;
-              const std::size_t o = static_cast<std::size_t>(ny / p.sh) * p.w + nx / p.sw;
-              target[o * p.c + c] += pay[e] * p.weight[o];
-              ++sops;
-            }
+          const int pos = p.taps.pos_of[static_cast<std::size_t>(ids[e])];
+          const std::size_t c = static_cast<std::size_t>(ids[e] - pos * p.in_c);
+          const auto q = static_cast<std::size_t>(pos);
+          for (auto k = static_cast<std::size_t>(p.taps.start[q]); k < static_cast<std::size_t>(p.taps.start[q + 1]); ++k) {
+            const auto o = static_cast<std::size_t>(p.taps.out[k]);
+            target[o * static_cast<std::size_t>(p.c) + c] += pay[e] * p.weight[o];
           }
+          sops += p.taps.start[q + 1] - p.taps.start[q];
         }
         break;
       case KernelKind::GlobalAvgPool:
@@ -452,21 +446,21 @@ class Simulator {
         const neurons::IntegrateFire m{p.leak, p.reset};
         m.begin_step(s.v);
         integrate_step(w, p, s, t);
-        m.fire(s.v.data(), p.threshold.data(), p.c, p.size() / p.c, emitter(s));
+        m.fire(s.v.data(), p.threshold.data(), p.c, p.size() / p.c, neurons::Scan{w.rows.data()}, emitter(s));
         break;
       }
       case NeuronKind::DoubleThreshold: {
         const neurons::DoubleThreshold m{p.leak, p.negative_only_if_positive};
         m.begin_step(s.v);
         integrate_step(w, p, s, t);
-        m.fire(s.v.data(), s.aux.data(), p.threshold.data(), p.c, p.size() / p.c, emitter(s));
+        m.fire(s.v.data(), s.aux.data(), p.threshold.data(), p.c, p.size() / p.c, neurons::Scan{w.rows.data()}, emitter(s));
         break;
       }
       case NeuronKind::Augmented: {
         const neurons::Augmented m{p.leak, p.max_coefficient};
         m.begin_step(s.v);
         integrate_step(w, p, s, t);
-        m.fire(s.v.data(), p.threshold.data(), p.c, p.size() / p.c, emitter(s));
+        m.fire(s.v.data(), p.threshold.data(), p.c, p.size() / p.c, neurons::Scan{w.rows.data()}, emitter(s));
         break;
       }
       case NeuronKind::Radix: radix_step(w, p, s, t); break;
@@ -497,11 +491,12 @@ class Simulator {
       return;
     }
     integrate_inputs(w, p, s, t, s.v.data(), false);
-    for (std::size_t i = 0; i < s.v.size(); ++i)
-      if (s.v[i] != 0.0f) {
-        s.train.push(static_cast<std::int32_t>(i), s.v[i]);
-        s.v[i] = 0.0f;
-      }
+    const std::size_t n = kernels::nonzero(s.v.data(), s.v.size(), w.rows.data());
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto i = static_cast<std::size_t>(w.rows[k]);
+      s.train.push(static_cast<std::int32_t>(i), s.v[i]);
+      s.v[i] = 0.0f;
+    }
   }
 
   void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {

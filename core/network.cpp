@@ -131,6 +131,7 @@ void pack_conv(const Layer& l, const PlanLayer& in, PlanLayer& p) {
           p.weight[((static_cast<std::size_t>(c) * p.kh + y) * p.kw + x) * co + o] =
               l.weight[((static_cast<std::size_t>(o) * ci + c) * p.kh + y) * p.kw + x];
   window_fanout(in, p, co);
+  p.taps = kernels::make_conv_taps(p.geom());
 }
 
 // AvgPool: one weight per output position, 1/window or 1/(valid taps).
@@ -149,6 +150,9 @@ void pack_avgpool(const Layer& l, const PlanLayer& in, PlanLayer& p) {
       p.weight[static_cast<std::size_t>(oy) * p.w + ox] = 1.0f / static_cast<float>(div);
     }
   window_fanout(in, p, 1);
+  kernels::ConvGeom g = p.geom();
+  g.cout = 1;  // taps hold output positions
+  p.taps = kernels::make_conv_taps(g);
 }
 
 std::vector<float> expand_threshold(const Layer& l, const LayerSpec& s, int channels) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/graph.hpp"
+#include "core/kernels/synapse.hpp"
 #include "core/snn_spec.hpp"
 
 namespace brisk {
@@ -61,6 +62,10 @@ struct PlanLayer {
   std::vector<float> bias;       // per output channel, times bias_scale; empty = none
   int kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
   std::vector<int> concat_offset;  // Concat: channel offset of each input
+  kernels::ConvTaps taps;          // Conv2D, AvgPool2D: fan-out table of each input position
+  kernels::ConvGeom geom() const {
+    return {in_h, in_w, in_c, h, w, c, kh, kw, sh, sw, pad_top, pad_left};
+  }
 
   // Neuron population.
   std::vector<float> threshold;  // per output channel (size c)

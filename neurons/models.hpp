@@ -19,6 +19,7 @@
 #include <limits>
 #include <span>
 
+#include "core/kernels/synapse.hpp"
 #include "core/snn_spec.hpp"
 
 namespace brisk::neurons {
@@ -29,18 +30,11 @@ struct State {
   std::span<std::int32_t> aux; // DoubleThreshold: net spike count; Radix: output integer q
 };
 
-// True when any neuron of a row has v >= theta (vectorizable pre-check: most rows of a
-// sparse population do not fire, and this keeps the common path branch-free).
-inline bool any_at_or_above(const float* v, const float* theta, int channels) {
-  int hit = 0;
-  for (int c = 0; c < channels; ++c) hit |= (v[c] >= theta[c]);
-  return hit != 0;
-}
-inline bool any_outside(const float* v, const float* theta, int channels) {
-  int hit = 0;
-  for (int c = 0; c < channels; ++c) hit |= (v[c] >= theta[c]) | (v[c] <= -theta[c]);
-  return hit != 0;
-}
+// The neurons that reach a threshold this step, found by a vectorized scan; the models
+// then visit only those. `ids` is engine scratch of at least population size + 1.
+struct Scan {
+  std::int32_t* ids;
+};
 
 // Integrate-and-fire; leak < 1 gives the leaky IF (V <- leak*V before integrating).
 struct IntegrateFire {
@@ -52,16 +46,14 @@ struct IntegrateFire {
       for (float& x : v) x *= leak;
   }
   template <class Emit>
-  void fire(float* v, const float* theta, int channels, std::size_t positions,
+  void fire(float* v, const float* theta, int channels, std::size_t positions, Scan scan,
             Emit&& emit) const {
-    for (std::size_t p = 0; p < positions; ++p) {
-      float* row = v + p * channels;
-      if (!any_at_or_above(row, theta, channels)) continue;
-      for (int c = 0; c < channels; ++c) {
-        if (row[c] < theta[c]) continue;
-        row[c] = reset == ResetMode::Subtract ? row[c] - theta[c] : 0.0f;
-        emit(static_cast<std::int32_t>(p * channels + c), 1.0f);
-      }
+    const std::size_t hits = kernels::at_threshold(v, theta, channels, positions, false, scan.ids);
+    for (std::size_t h = 0; h < hits; ++h) {
+      const std::int32_t i = scan.ids[h];
+      const float th = theta[i % channels];
+      v[i] = reset == ResetMode::Subtract ? v[i] - th : 0.0f;
+      emit(i, 1.0f);
     }
   }
 };
@@ -78,20 +70,18 @@ struct DoubleThreshold {
   }
   template <class Emit>
   void fire(float* v, std::int32_t* count, const float* theta, int channels,
-            std::size_t positions, Emit&& emit) const {
-    for (std::size_t p = 0; p < positions; ++p) {
-      float* row = v + p * channels;
-      if (!any_outside(row, theta, channels)) continue;
-      std::int32_t* n = count + p * channels;
-      for (int c = 0; c < channels; ++c) {
-        float s = 0.0f;
-        if (row[c] >= theta[c]) s = 1.0f;
-        else if (row[c] <= -theta[c] && (!negative_only_if_positive || n[c] > 0)) s = -1.0f;
-        if (s == 0.0f) continue;
-        row[c] -= s * theta[c];
-        n[c] += static_cast<std::int32_t>(s);
-        emit(static_cast<std::int32_t>(p * channels + c), s);
-      }
+            std::size_t positions, Scan scan, Emit&& emit) const {
+    const std::size_t hits = kernels::at_threshold(v, theta, channels, positions, true, scan.ids);
+    for (std::size_t h = 0; h < hits; ++h) {
+      const std::int32_t i = scan.ids[h];
+      const float th = theta[i % channels];
+      float s = 0.0f;
+      if (v[i] >= th) s = 1.0f;
+      else if (!negative_only_if_positive || count[i] > 0) s = -1.0f;
+      if (s == 0.0f) continue;
+      v[i] -= s * th;
+      count[i] += static_cast<std::int32_t>(s);
+      emit(i, s);
     }
   }
 };
@@ -107,19 +97,17 @@ struct Augmented {
       for (float& x : v) x *= leak;
   }
   template <class Emit>
-  void fire(float* v, const float* theta, int channels, std::size_t positions,
+  void fire(float* v, const float* theta, int channels, std::size_t positions, Scan scan,
             Emit&& emit) const {
     const float bound = max_coefficient > 0 ? static_cast<float>(max_coefficient)
                                             : std::numeric_limits<float>::infinity();
-    for (std::size_t p = 0; p < positions; ++p) {
-      float* row = v + p * channels;
-      if (!any_at_or_above(row, theta, channels)) continue;
-      for (int c = 0; c < channels; ++c) {
-        if (row[c] < theta[c]) continue;
-        const float k = std::min(std::floor(row[c] / theta[c]), bound);
-        row[c] -= k * theta[c];
-        emit(static_cast<std::int32_t>(p * channels + c), k);
-      }
+    const std::size_t hits = kernels::at_threshold(v, theta, channels, positions, false, scan.ids);
+    for (std::size_t h = 0; h < hits; ++h) {
+      const std::int32_t i = scan.ids[h];
+      const float th = theta[i % channels];
+      const float k = std::min(std::floor(v[i] / th), bound);
+      v[i] -= k * th;
+      emit(i, k);
     }
   }
 };

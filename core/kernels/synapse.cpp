@@ -46,28 +46,40 @@ void dense_gather(float* v, const float* x, int in, const float* weight, int out
     if (x[i] != 0.0f) axpy(v, x[i], weight + static_cast<std::size_t>(i) * out, out);
 }
 
+ConvTaps make_conv_taps(const ConvGeom& g) {
+  ConvTaps t;
+  t.pos_of.resize(static_cast<std::size_t>(g.in_h) * g.in_w * g.cin);
+  for (std::size_t i = 0; i < t.pos_of.size(); ++i) t.pos_of[i] = static_cast<std::int32_t>(i / static_cast<std::size_t>(g.cin));
+  t.start.push_back(0);
+  for (int y = 0; y < g.in_h; ++y)
+    for (int x = 0; x < g.in_w; ++x) {
+      for (int ky = 0; ky < g.kh; ++ky) {
+        const int ny = y + g.pad_top - ky;
+        if (ny < 0 || ny % g.sh != 0 || ny / g.sh >= g.out_h) continue;
+        for (int kx = 0; kx < g.kw; ++kx) {
+          const int nx = x + g.pad_left - kx;
+          if (nx < 0 || nx % g.sw != 0 || nx / g.sw >= g.out_w) continue;
+          t.out.push_back(((ny / g.sh) * g.out_w + nx / g.sw) * g.cout);
+          t.w.push_back((ky * g.kw + kx) * g.cout);
+        }
+      }
+      t.start.push_back(static_cast<std::int32_t>(t.out.size()));
+    }
+  return t;
+}
+
 BRISK_CLONES
 void conv_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
-                  const float* weight, const ConvGeom& g) {
+                  const float* weight, const ConvGeom& g, const ConvTaps& taps) {
   const int co = g.cout;
+  const std::size_t slice = static_cast<std::size_t>(g.kh) * g.kw * co;
   for (std::size_t e = 0; e < ids.size(); ++e) {
-    const int pos = ids[e] / g.cin, c = ids[e] - pos * g.cin;
-    const int y = pos / g.in_w, x = pos - y * g.in_w;
+    const int pos = taps.pos_of[static_cast<std::size_t>(ids[e])];
+    const int c = ids[e] - pos * g.cin;
+    const float* wc = weight + static_cast<std::size_t>(c) * slice;
     const float p = payload[e];
-    for (int ky = 0; ky < g.kh; ++ky) {
-      const int ny = y + g.pad_top - ky;  // = oy * sh
-      if (ny < 0) break;                  // decreases with ky
-      if (ny % g.sh != 0 || ny / g.sh >= g.out_h) continue;
-      const int oy = ny / g.sh;
-      for (int kx = 0; kx < g.kw; ++kx) {
-        const int nx = x + g.pad_left - kx;
-        if (nx < 0) break;
-        if (nx % g.sw != 0 || nx / g.sw >= g.out_w) continue;
-        const int ox = nx / g.sw;
-        axpy(v + (static_cast<std::size_t>(oy) * g.out_w + ox) * co, p,
-             weight + ((static_cast<std::size_t>(c) * g.kh + ky) * g.kw + kx) * co, co);
-      }
-    }
+    for (int k = taps.start[static_cast<std::size_t>(pos)]; k < taps.start[static_cast<std::size_t>(pos) + 1]; ++k)
+      axpy(v + taps.out[static_cast<std::size_t>(k)], p, wc + taps.w[static_cast<std::size_t>(k)], co);
   }
 }
 
@@ -115,6 +127,49 @@ void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& 
 BRISK_CLONES
 void add_into(float* v, const float* a, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) v[i] += a[i];
+}
+
+}  // namespace brisk::kernels
+
+namespace brisk::kernels {
+
+// Vectorized test per row, then a branch-free compaction of the row's neurons.
+BRISK_CLONES
+std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
+                         bool both, std::int32_t* out) {
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = v + r * static_cast<std::size_t>(channels);
+    int hit = 0;
+    if (both)
+      for (int c = 0; c < channels; ++c) hit |= (row[c] >= theta[c]) | (row[c] <= -theta[c]);
+    else
+      for (int c = 0; c < channels; ++c) hit |= (row[c] >= theta[c]);
+    if (!hit) continue;
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; ++c) {
+      out[n] = base + c;
+      n += static_cast<std::size_t>((row[c] >= theta[c]) | (both & (row[c] <= -theta[c])));
+    }
+  }
+  return n;
+}
+
+BRISK_CLONES
+std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out) {
+  std::size_t k = 0, i = 0;
+  for (; i + 16 <= n; i += 16) {
+    int any = 0;
+    for (int j = 0; j < 16; ++j) any |= (v[i + static_cast<std::size_t>(j)] != 0.0f);
+    if (!any) continue;
+    for (std::size_t j = i; j < i + 16; ++j) {
+      out[k] = static_cast<std::int32_t>(j);
+      k += static_cast<std::size_t>(v[j] != 0.0f);
+    }
+  }
+  for (; i < n; ++i)
+    if (v[i] != 0.0f) out[k++] = static_cast<std::int32_t>(i);
+  return k;
 }
 
 }  // namespace brisk::kernels

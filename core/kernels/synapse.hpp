@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <vector>
 
 namespace brisk::kernels {
 
@@ -28,8 +29,17 @@ void dense_gather(float* v, const float* x, int in, const float* weight, int out
 struct ConvGeom {
   int in_h, in_w, cin, out_h, out_w, cout, kh, kw, sh, sw, pad_top, pad_left;
 };
+// Precomputed fan-out of every input neuron: the scatter does no index arithmetic (no
+// divisions) per event. For input position q = y*in_w + x, the pairs
+// [start[q], start[q+1]) hold the target offset (output position * cout) and the weight
+// offset within one input channel's slice ((ky*kw + kx) * cout).
+struct ConvTaps {
+  std::vector<std::int32_t> pos_of;  // per input id: its position (id / cin)
+  std::vector<std::int32_t> start, out, w;
+};
+ConvTaps make_conv_taps(const ConvGeom& g);
 void conv_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
-                  const float* weight, const ConvGeom& g);
+                  const float* weight, const ConvGeom& g, const ConvTaps& taps);
 void conv_scatter_ref(float* v, std::span<const std::int32_t> ids,
                       std::span<const float> payload, const float* weight, const ConvGeom& g);
 // Conv2D twin over a dense channels-last input (in_h * in_w * cin values).
@@ -37,5 +47,13 @@ void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& 
 
 // v[i] += a[i] over n values (constant currents; vectorized).
 void add_into(float* v, const float* a, std::size_t n);
+
+// Population scan (vectorized): indices, increasing, of the neurons with v >= theta[c]
+// (with `both`, also v <= -theta[c]) over `rows` rows of `channels` neurons; returns how
+// many were written (out needs rows * channels + 1 entries).
+std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
+                         bool both, std::int32_t* out);
+// Indices i with v[i] != 0, in increasing order; returns how many were written.
+std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out);
 
 }  // namespace brisk::kernels

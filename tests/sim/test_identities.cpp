@@ -160,10 +160,12 @@ TEST_CASE("double threshold: +-1 spikes, negative only while the net count is po
   std::vector<std::int32_t> count{0};
   const float th = 1.0f;
   int net = 0;
+  std::int32_t row = 0;
+  const neurons::Scan scan{&row};
   auto emit = [&](std::int32_t, float s) { net += static_cast<int>(s); };
-  for (int k = 0; k < 3; ++k) v[0] += 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, emit);
+  for (int k = 0; k < 3; ++k) v[0] += 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, scan, emit);
   CHECK(net == 3);
-  for (int k = 0; k < 6; ++k) v[0] -= 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, emit);
+  for (int k = 0; k < 6; ++k) v[0] -= 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, scan, emit);
   CHECK(net == 0);
   CHECK(count[0] == 0);
 }

@@ -89,11 +89,46 @@ TEST_CASE("conv scatter: fast path equals the scalar reference; gather twin is b
     std::vector<float> v0(static_cast<std::size_t>(g.out_h) * g.out_w * g.cout);
     for (auto& x : v0) x = u(rng);
     auto fast = v0, ref = v0, gather = v0;
-    kernels::conv_scatter(fast.data(), e.ids, e.pay, w.data(), g);
+    kernels::conv_scatter(fast.data(), e.ids, e.pay, w.data(), g, kernels::make_conv_taps(g));
     kernels::conv_scatter_ref(ref.data(), e.ids, e.pay, w.data(), g);
     kernels::conv_gather(gather.data(), e.dense.data(), w.data(), g);
     CHECK(same_bits(fast, ref));
     CHECK(same_bits(fast, gather));
+  }
+}
+
+TEST_CASE("population scans: neurons at threshold and nonzero, over ragged sizes") {
+  std::mt19937 rng(14);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int ch = 1 + static_cast<int>(rng() % 40);
+    const std::size_t rows = 1 + rng() % 50, n = rows * static_cast<std::size_t>(ch);
+    std::uniform_real_distribution<float> u(-1.5f, 1.5f);
+    std::vector<float> v(n), th(static_cast<std::size_t>(ch));
+    for (auto& x : v) x = (rng() % 3 == 0) ? 0.0f : u(rng);
+    for (auto& x : th) x = 0.5f + 0.5f * static_cast<float>(rng() % 3);
+    std::vector<std::int32_t> out(n + 1);
+    for (bool both : {false, true}) {
+      std::vector<std::int32_t> expect;
+      for (std::size_t r = 0; r < rows; ++r) {
+        bool hit = false;
+        for (int c = 0; c < ch; ++c) {
+          const float x = v[r * static_cast<std::size_t>(ch) + static_cast<std::size_t>(c)];
+          hit = hit || x >= th[static_cast<std::size_t>(c)] || (both && x <= -th[static_cast<std::size_t>(c)]);
+        }
+        for (int c = 0; c < ch && hit; ++c) {
+          const std::size_t i = r * static_cast<std::size_t>(ch) + static_cast<std::size_t>(c);
+          if (v[i] >= th[static_cast<std::size_t>(c)] || (both && v[i] <= -th[static_cast<std::size_t>(c)]))
+            expect.push_back(static_cast<std::int32_t>(i));
+        }
+      }
+      const std::size_t k = kernels::at_threshold(v.data(), th.data(), ch, rows, both, out.data());
+      CHECK(std::vector<std::int32_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k)) == expect);
+    }
+    std::vector<std::int32_t> nz;
+    for (std::size_t i = 0; i < n; ++i)
+      if (v[i] != 0.0f) nz.push_back(static_cast<std::int32_t>(i));
+    const std::size_t k = kernels::nonzero(v.data(), n, out.data());
+    CHECK(std::vector<std::int32_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k)) == nz);
   }
 }
 
