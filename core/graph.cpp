@@ -286,7 +286,52 @@ void dense(const Layer& l, const Buffer& x, Buffer& y) {
   }
 }
 
-void conv2d(const Layer& l, const Dims& in, const Dims& out, const Buffer& x, Buffer& y) {
+// Stride 1: pad the input once, then every kernel tap (ci, ky, kx) is ONE long contiguous
+// multiply-add over the whole output plane laid out with the padded row pitch (the extra
+// columns are computed and dropped). Long unit-stride loops vectorize well, even for the
+// small planes of late layers, where a per-row loop would be all overhead.
+void conv2d_stride1(const Layer& l, const Dims& in, const Dims& out, const Buffer& x, Buffer& y) {
+  const int kh = l.kernel_h, kw = l.kernel_w;
+  const int ph = in.h + l.pad_top + l.pad_bottom, pw = in.w + l.pad_left + l.pad_right;
+  const std::size_t pplane = static_cast<std::size_t>(ph) * static_cast<std::size_t>(pw);
+  const bool padded = ph != in.h || pw != in.w;
+  Buffer xp;
+  if (padded) {
+    xp.assign(static_cast<std::size_t>(in.c) * pplane, 0.0f);
+    for (int c = 0; c < in.c; ++c)
+      for (int iy = 0; iy < in.h; ++iy)
+        std::copy_n(x.data() + (static_cast<std::size_t>(c) * static_cast<std::size_t>(in.h) + static_cast<std::size_t>(iy)) * static_cast<std::size_t>(in.w),
+                    in.w,
+                    xp.data() + static_cast<std::size_t>(c) * pplane +
+                        static_cast<std::size_t>(iy + l.pad_top) * static_cast<std::size_t>(pw) +
+                        static_cast<std::size_t>(l.pad_left));
+  }
+  const float* src = padded ? xp.data() : x.data();
+  const std::size_t span = static_cast<std::size_t>(out.h - 1) * static_cast<std::size_t>(pw) +
+                           static_cast<std::size_t>(out.w);
+  Buffer acc(span);
+  for (int co = 0; co < out.c; ++co) {
+    std::fill(acc.begin(), acc.end(), l.bias.empty() ? 0.0f : l.bias[static_cast<std::size_t>(co)]);
+    float* a = acc.data();
+    for (int ci = 0; ci < in.c; ++ci) {
+      const float* wk = l.weight.data() + (static_cast<std::size_t>(co) * static_cast<std::size_t>(in.c) +
+                                           static_cast<std::size_t>(ci)) * static_cast<std::size_t>(kh * kw);
+      const float* xc = src + static_cast<std::size_t>(ci) * pplane;
+      for (int ky = 0; ky < kh; ++ky)
+        for (int kx = 0; kx < kw; ++kx) {
+          const float wv = wk[ky * kw + kx];
+          const float* xs = xc + static_cast<std::size_t>(ky) * static_cast<std::size_t>(pw) + static_cast<std::size_t>(kx);
+          for (std::size_t i = 0; i < span; ++i) a[i] += wv * xs[i];
+        }
+    }
+    float* yo = y.data() + static_cast<std::size_t>(co) * static_cast<std::size_t>(out.h) * static_cast<std::size_t>(out.w);
+    for (int oy = 0; oy < out.h; ++oy)
+      std::copy_n(a + static_cast<std::size_t>(oy) * static_cast<std::size_t>(pw), out.w,
+                  yo + static_cast<std::size_t>(oy) * static_cast<std::size_t>(out.w));
+  }
+}
+
+void conv2d_strided(const Layer& l, const Dims& in, const Dims& out, const Buffer& x, Buffer& y) {
   const int kh = l.kernel_h, kw = l.kernel_w, sh = l.stride_h, sw = l.stride_w;
   const std::size_t plane = static_cast<std::size_t>(out.h) * static_cast<std::size_t>(out.w);
   const std::size_t in_plane = static_cast<std::size_t>(in.h) * static_cast<std::size_t>(in.w);
@@ -423,7 +468,10 @@ void run_layer(const Graph& g, const Layer& l, const std::vector<Buffer>& acts, 
   switch (l.op) {
     case OpKind::Input: break;
     case OpKind::Dense: dense(l, x, y); break;
-    case OpKind::Conv2D: conv2d(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
+    case OpKind::Conv2D:
+      if (l.stride_h == 1 && l.stride_w == 1) conv2d_stride1(l, Dims(in_shape), Dims(l.out_shape), x, y);
+      else conv2d_strided(l, Dims(in_shape), Dims(l.out_shape), x, y);
+      break;
     case OpKind::AvgPool2D: pool2d<false>(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
     case OpKind::MaxPool2D: pool2d<true>(l, Dims(in_shape), Dims(l.out_shape), x, y); break;
     case OpKind::GlobalAvgPool2D: {

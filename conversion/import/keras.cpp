@@ -401,7 +401,7 @@ void KerasReader::conv2d(const KLayer& kl) {
   if (filters < 1 || kh < 1 || kw < 1) fail(kl, "config lacks filters/kernel_size");
   if (padding != "valid" && padding != "same") fail(kl, fmt::format("unsupported padding '{}'", padding));
   const bool use_bias = c.contains("use_bias") ? c["use_bias"].get<bool>() : c.value("bias", true);
-  const auto& in = input_shape_of(kl);
+  const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 3) fail(kl, fmt::format("expects an image input, got {}", shape_str(in)));
   const int cin = in[0];
   auto w = weights(kl, use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel");
@@ -442,7 +442,7 @@ void KerasReader::dense(const KLayer& kl) {
   const json& c = kl.cfg;
   const int units = c.contains("units") ? c["units"].get<int>() : c.value("output_dim", -1);
   const bool use_bias = c.contains("use_bias") ? c["use_bias"].get<bool>() : c.value("bias", true);
-  const auto& in = input_shape_of(kl);
+  const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 1)
     fail(kl, fmt::format("Dense on a {} input is not supported (flatten it first)", shape_str(in)));
   if (units < 1) fail(kl, "config lacks units");
@@ -463,7 +463,7 @@ void KerasReader::dense(const KLayer& kl) {
 void KerasReader::pool(const KLayer& kl, OpKind op) {
   const json& c = kl.cfg;
   check_format(kl);
-  const auto& in = input_shape_of(kl);
+  const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 3) fail(kl, fmt::format("expects an image input, got {}", shape_str(in)));
   auto [kh, kw] = int_pair(c.value("pool_size", json()), {2, 2});
   auto [sh, sw] = int_pair(c.value("strides", json()), {kh, kw});
@@ -481,7 +481,7 @@ void KerasReader::pool(const KLayer& kl, OpKind op) {
 
 void KerasReader::global_pool(const KLayer& kl) {
   check_format(kl);
-  const auto& in = input_shape_of(kl);
+  const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 3) fail(kl, fmt::format("expects an image input, got {}", shape_str(in)));
   if (!kl.cfg.value("keepdims", false)) {
     add(kl, OpKind::GlobalAvgPool2D);
@@ -549,7 +549,7 @@ bool KerasReader::spatial_axis_ok(const KLayer&, int axis, std::size_t rank) con
 
 void KerasReader::batchnorm(const KLayer& kl) {
   const json& c = kl.cfg;
-  const auto& in = input_shape_of(kl);
+  const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   json axis_v = c.value("axis", json(-1));
   if (axis_v.is_array() && axis_v.size() == 1) axis_v = axis_v[0];
   if (!axis_v.is_number_integer() || !spatial_axis_ok(kl, axis_v.get<int>(), in.size()))
