@@ -130,6 +130,13 @@ Array read_hdf5_array(const std::string& path, const std::string& name) {
   std::size_t bytes = 0;
   if (!checked_byte_count(a.shape, dtype_size(a.dtype), bytes))
     throw InputError(fmt::format("{}: shape {} is too large", origin, shape_text(a.shape)));
+  // Dimensions come from the file; a damaged header must not make us allocate gigabytes.
+  // Compressed chunks expand at most ~1032:1 (deflate).
+  auto stored = static_cast<std::size_t>(H5Dget_storage_size(dset.get()));
+  if (bytes > (std::size_t{1} << 20) && bytes / 1032 > stored)
+    throw InputError(fmt::format("{}: shape {} needs {} bytes but the file stores only {} (damaged, "
+                                 "or never written)",
+                                 origin, shape_text(a.shape), bytes, stored));
   a.storage.resize(bytes);
   if (bytes > 0 && H5Dread(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.storage.data()) < 0)
     throw InputError(fmt::format("{}: cannot read the data (file truncated or damaged?)", origin));

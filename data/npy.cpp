@@ -234,6 +234,11 @@ std::vector<std::byte> read_member(zip_t* z, const std::string& path, const std:
   zip_stat_init(&st);
   if (zip_stat_index(z, idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
     throw InputError(fmt::format("{}: cannot read the member's size: {}", origin, zip_strerror(z)));
+  // The size comes from the archive's directory; a damaged one must not make us allocate
+  // gigabytes. Deflate expands at most ~1032:1, a stored member not at all.
+  if ((st.valid & ZIP_STAT_COMP_SIZE) && st.size > st.comp_size * 1032 + 4096)
+    throw InputError(fmt::format("{}: corrupted member (claims {} bytes from {} compressed)", origin,
+                                 st.size, st.comp_size));
   std::unique_ptr<zip_file_t, ZipFileClose> f(zip_fopen_index(z, idx, 0));
   if (!f) throw InputError(fmt::format("{}: cannot open member: {}", origin, zip_strerror(z)));
   std::vector<std::byte> bytes(static_cast<std::size_t>(st.size));
