@@ -41,7 +41,7 @@ void print_model_report(const Graph& g, std::ostream& out) {
   out << fmt::format("data format    {} (brisk computes channels first)\n",
                      meta_or(g, "data_format", "?"));
   out << fmt::format("input          {}\n\n", shape_str(g.input_shape()));
-  out << fmt::format("{:>3}  {:<24} {:<28} {:<12} {:<22} {:>10} {:>12}\n", "#", "name", "type",
+  out << fmt::format("{:>3}  {:<24} {:<40} {:<12} {:<24} {:>10} {:>12}\n", "#", "name", "type",
                      "output", "activation", "params", "MACs");
   std::size_t params = 0;
   for (std::size_t i = 0; i < g.layers.size(); ++i) {
@@ -52,7 +52,7 @@ void print_model_report(const Graph& g, std::ostream& out) {
       type += l.flatten_order == FlattenOrder::HWC ? " HWC" : " CHW";
     const std::size_t p = parameter_count(l);
     params += p;
-    out << fmt::format("{:>3}  {:<24} {:<28} {:<12} {:<22} {:>10} {:>12}{}\n", i, l.name, type,
+    out << fmt::format("{:>3}  {:<24} {:<40} {:<12} {:<24} {:>10} {:>12}{}\n", i, l.name, type,
                        shape_str(l.out_shape), activation_str(l), p,
                        layer_macs(g, static_cast<int>(i)),
                        static_cast<int>(i) == g.output ? "  <- output" : "");
