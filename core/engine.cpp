@@ -29,6 +29,7 @@ struct LayerState {
   std::vector<float> drive;        // constant current per neuron: bias (+ analog input)
   std::vector<float> analog;       // analog output (direct-input path)
   std::vector<float> acc;          // MaxPool gate: accumulated payload per input neuron
+  std::vector<std::int32_t> nz;    // Radix: neurons with q != 0 (for the digit emission)
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;
@@ -51,6 +52,8 @@ struct Worker {
   std::vector<float> ev_pay;
   std::vector<float> enc_v;        // encoder scratch
   std::vector<std::int32_t> rows;  // population scans
+  std::vector<std::int64_t> levels;  // radix encoder scratch
+  std::vector<float> pay;          // radix emission scratch
   std::vector<float> logits;
   std::vector<std::uint64_t> correct;  // per step
   std::int32_t label = -1;
@@ -81,6 +84,7 @@ class Simulator {
         fill_bias(p, s.drive);
       }
       if (p.analog) s.analog.assign(n, 0.0f);
+      if (p.neuron == NeuronKind::Radix) s.nz.reserve(n);
       if (p.kernel == KernelKind::MaxPool2D)
         s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
       s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,
@@ -92,7 +96,9 @@ class Simulator {
     w.ev_ids.reserve(max_size_);
     w.ev_pay.reserve(max_size_);
     w.enc_v.assign(plan_.front().size(), 0.0f);
-    w.rows.assign(max_size_ + 1, 0);
+    w.rows.assign(max_size_ + 16, 0);
+    w.levels.assign(plan_.front().size(), 0);
+    w.pay.assign(max_size_ + 1, 0.0f);
     w.logits.assign(plan_[static_cast<std::size_t>(net_.output())].size(), 0.0f);
     w.correct.assign(static_cast<std::size_t>(steps_), 0);
   }
@@ -213,7 +219,7 @@ class Simulator {
         break;
       case EncoderKind::Radix:
         encoders::radix(w.input, spec.input_scale, spec.input_radix_base, spec.input_radix_digits,
-                        steps_, s.train);
+                        steps_, w.levels, s.train);
         break;
       case EncoderKind::Augmented:
         encoders::augmented(w.input, spec.input_scale, spec.layers.front().max_coefficient, steps_,
@@ -490,6 +496,9 @@ class Simulator {
       radix_maxpool(w, p, s, t);
       return;
     }
+    bool any = false;
+    for (int j : p.inputs) any |= !w.layers[static_cast<std::size_t>(j)].train.ids(t).empty();
+    if (!any) return;  // nothing routed this step
     integrate_inputs(w, p, s, t, s.v.data(), false);
     const std::size_t n = kernels::nonzero(s.v.data(), s.v.size(), w.rows.data());
     for (std::size_t k = 0; k < n; ++k) {
@@ -502,14 +511,50 @@ class Simulator {
   void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {
     const neurons::Radix m{p.radix_base, p.radix_digits};
     const int k = t - p.window_start;
-    if (k >= 0 && k < p.radix_digits) {
+    if (net_.options().radix_fold) {
+      if (k == p.radix_digits - 1) {
+        if (!plan_[static_cast<std::size_t>(p.inputs.front())].analog) radix_fold(w, p, s);
+        finish_radix(p, s, m);
+      }
+    } else if (k >= 0 && k < p.radix_digits) {
       if (k > 0) m.shift(s.v);
       if (!plan_[static_cast<std::size_t>(p.inputs.front())].analog)
         integrate_inputs(w, p, s, t, s.v.data(), true);
       if (k == p.radix_digits - 1) finish_radix(p, s, m);
     }
     const int e = t - p.emit_start;
-    if (e >= 0 && e < p.radix_digits) m.emit_digit(s.aux.data(), s.aux.size(), e, emitter(s));
+    if (e >= 0 && e < p.radix_digits)
+      m.emit_digit(s.aux.data(), s.nz, e, w.rows.data(), w.pay.data(), emitter(s));
+  }
+
+  // The whole window at once: decode each input's K digits into n_j (in dense_in), then
+  // scatter the nonzero n_j. SOPs are counted per digit event.
+  void radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const {
+    for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+      const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
+      const SpikeTrain& tr = w.layers[static_cast<std::size_t>(p.inputs[j])].train;
+      float weight = 1.0f;
+      for (int k = 1; k < p.radix_digits; ++k) weight *= static_cast<float>(p.radix_base);
+      std::uint64_t sops = 0;
+      for (int k = 0; k < p.radix_digits; ++k, weight /= static_cast<float>(p.radix_base)) {
+        const auto ids = tr.ids(p.window_start + k);
+        const auto pay = tr.payload(p.window_start + k);
+        for (std::size_t e = 0; e < ids.size(); ++e) {
+          w.dense_in[static_cast<std::size_t>(ids[e])] += weight * pay[e];
+          sops += p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(ids[e])];
+        }
+      }
+      s.sops += sops;
+      const std::size_t n = kernels::nonzero(w.dense_in.data(), in.size(), w.rows.data());
+      w.ev_ids.assign(w.rows.begin(), w.rows.begin() + static_cast<std::ptrdiff_t>(n));
+      w.ev_pay.resize(n);
+      for (std::size_t e = 0; e < n; ++e) {
+        const auto i = static_cast<std::size_t>(w.ev_ids[e]);
+        w.ev_pay[e] = w.dense_in[i];
+        w.dense_in[i] = 0.0f;
+      }
+      integrate(w, p, s, j, w.ev_ids, w.ev_pay, s.v.data(), false);
+    }
   }
 
   // End of the window: U_K += B^K * (bias [+ analog current]) + V0, then q.
@@ -521,6 +566,9 @@ class Simulator {
       if (!p.v0.empty()) s.v[i] += p.v0[i];
     }
     m.quantize(s.v.data(), s.aux.data(), p.threshold.data(), p.c, p.size() / p.c);
+    s.nz.clear();
+    for (std::size_t i = 0; i < s.aux.size(); ++i)
+      if (s.aux[i] != 0) s.nz.push_back(static_cast<std::int32_t>(i));
   }
 
   void readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {

@@ -94,6 +94,15 @@ struct CompileOptions {
   // Density (events / input neurons) above which a step uses the dense kernel instead of
   // scattering. Both give the same result; this is a speed knob only. <0: never dense.
   float dense_threshold = 0.25f;
+  // Radix layers integrate their window in one pass at its last step: the digits of each
+  // input are decoded to n_j = sum_k B^(K-1-k) d_jk and U_K = sum_j w_j n_j is scattered
+  // once (work ~ nonzero inputs x fan-out instead of digit events x fan-out). It equals the
+  // shift-and-add recurrence U_k = B U_(k-1) + sum_j w_j d_jk exactly in real arithmetic
+  // and in float whenever the products are exact (integer / dyadic weights); otherwise the
+  // two differ by float rounding only. false: step-by-step shift-and-add. The readout
+  // always uses shift-and-add so that its value is known at every step. SOPs are counted
+  // as digit events x fan-out either way (the work of event-driven hardware).
+  bool radix_fold = true;
 };
 
 class SpikingNetwork {

@@ -57,15 +57,18 @@ inline std::int64_t radix_level(float x, float scale, int base, int digits) {
 }
 
 // Radix: base-B digits of |x|/scale, MSB first, one digit per step (payload = digit,
-// negated for negative inputs). Steps after the K digits stay empty.
+// negated for negative inputs). Steps after the K digits stay empty. `level` is scratch of
+// x.size() values (the levels are computed once, not once per digit).
 inline void radix(std::span<const float> x, float scale, int base, int digits, int steps,
-                  SpikeTrain& out) {
+                  std::span<std::int64_t> level, SpikeTrain& out) {
   out.clear(steps);
+  for (std::size_t i = 0; i < x.size(); ++i) level[i] = radix_level(x[i], scale, base, digits);
   std::int64_t div = 1;
   for (int k = 1; k < digits; ++k) div *= base;
   for (int k = 0; k < digits; ++k, div /= base) {
     for (std::size_t i = 0; i < x.size(); ++i) {
-      const std::int64_t d = (radix_level(x[i], scale, base, digits) / div) % base;
+      if (level[i] == 0) continue;
+      const std::int64_t d = (level[i] / div) % base;
       if (d != 0)
         out.push(static_cast<std::int32_t>(i), static_cast<float>(x[i] < 0 ? -d : d));
     }

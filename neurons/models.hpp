@@ -31,7 +31,7 @@ struct State {
 };
 
 // The neurons that reach a threshold this step, found by a vectorized scan; the models
-// then visit only those. `ids` is engine scratch of at least population size + 1.
+// then visit only those. `ids` is engine scratch of at least population size + 16.
 struct Scan {
   std::int32_t* ids;
 };
@@ -133,23 +133,38 @@ struct Radix {
   // End of window: v holds U_K (+ B^K*bias + V0 added by the engine); q per neuron.
   void quantize(const float* v, std::int32_t* q, const float* theta, int channels,
                 std::size_t positions) const {
-    const float top = static_cast<float>(q_max());
-    for (std::size_t p = 0; p < positions; ++p)
-      for (int c = 0; c < channels; ++c) {
-        const float x = std::floor(v[p * channels + c] / theta[c]);
-        q[p * channels + c] = static_cast<std::int32_t>(std::clamp(x, 0.0f, top));
-      }
+    kernels::quantize_floor(v, theta, channels, positions, static_cast<float>(q_max()), q);
   }
-  // Emits digit `k` (0 = most significant) of every q != 0 digit.
+  // Emits digit `k` (0 = most significant) of the neurons listed in `nz` (those with
+  // q != 0, in increasing order) whose digit is not 0. Power-of-two bases (the usual 2 and
+  // 4) use shifts; others divide. The compaction is branch-free: `ids`/`pay` are scratch
+  // of nz.size() entries, then emitted in order.
   template <class Emit>
-  void emit_digit(const std::int32_t* q, std::size_t n, int k, Emit&& emit) const {
-    std::int32_t div = 1;
-    for (int i = 0; i < digits - 1 - k; ++i) div *= base;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (q[i] == 0) continue;
-      const std::int32_t d = (q[i] / div) % base;
-      if (d != 0) emit(static_cast<std::int32_t>(i), static_cast<float>(d));
+  void emit_digit(const std::int32_t* q, std::span<const std::int32_t> nz, int k,
+                  std::int32_t* ids, float* pay, Emit&& emit) const {
+    std::size_t n = 0;
+    if ((base & (base - 1)) == 0) {
+      int bits = 0;
+      while ((1 << bits) < base) ++bits;
+      const int shift = bits * (digits - 1 - k);
+      const std::int32_t mask = base - 1;
+      for (const std::int32_t i : nz) {
+        const std::int32_t d = (q[i] >> shift) & mask;
+        ids[n] = i;
+        pay[n] = static_cast<float>(d);
+        n += d != 0;
+      }
+    } else {
+      std::int32_t div = 1;
+      for (int i = 0; i < digits - 1 - k; ++i) div *= base;
+      for (const std::int32_t i : nz) {
+        const std::int32_t d = (q[i] / div) % base;
+        ids[n] = i;
+        pay[n] = static_cast<float>(d);
+        n += d != 0;
+      }
     }
+    for (std::size_t e = 0; e < n; ++e) emit(ids[e], pay[e]);
   }
 };
 

@@ -1,12 +1,20 @@
 #include "core/kernels/synapse.hpp"
 
+#include <cmath>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 namespace brisk::kernels {
 
 // Function multi-versioning: one clone per ISA, chosen once at load time. Sanitizer
 // builds keep a single version (ifunc resolvers run before the sanitizer runtime).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
 #define BRISK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define BRISK_HAVE_AVX512 1
 #else
+#define BRISK_HAVE_AVX512 0
 #define BRISK_CLONES
 #endif
 
@@ -133,26 +141,79 @@ void add_into(float* v, const float* a, std::size_t n) {
 
 namespace brisk::kernels {
 
-// Vectorized test per row, then a branch-free compaction of the row's neurons.
-BRISK_CLONES
-std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
-                         bool both, std::int32_t* out) {
+namespace {
+
+// Portable path: vectorized test per row, then a branch-free compaction of its neurons.
+template <bool Both>
+BRISK_CLONES std::size_t at_threshold_generic(const float* v, const float* theta, int channels,
+                                              std::size_t rows, std::int32_t* out) {
   std::size_t n = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = v + r * static_cast<std::size_t>(channels);
     int hit = 0;
-    if (both)
-      for (int c = 0; c < channels; ++c) hit |= (row[c] >= theta[c]) | (row[c] <= -theta[c]);
-    else
-      for (int c = 0; c < channels; ++c) hit |= (row[c] >= theta[c]);
+    for (int c = 0; c < channels; ++c) hit |= (row[c] >= theta[c]) | (Both & (row[c] <= -theta[c]));
     if (!hit) continue;
     const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
     for (int c = 0; c < channels; ++c) {
       out[n] = base + c;
-      n += static_cast<std::size_t>((row[c] >= theta[c]) | (both & (row[c] <= -theta[c])));
+      n += static_cast<std::size_t>((row[c] >= theta[c]) | (Both & (row[c] <= -theta[c])));
     }
   }
   return n;
+}
+
+#if BRISK_HAVE_AVX512
+// AVX-512: 16 comparisons give a mask; the firing ids are compressed in a register and
+// stored as a full vector (the memory form of vpcompressd is microcoded and slow on AMD
+// Zen 4), hence the 16 spare entries `out` needs.
+__attribute__((target("avx512f"))) std::size_t at_threshold_avx512(
+    const float* v, const float* theta, int channels, std::size_t rows, bool both,
+    std::int32_t* out) {
+  std::size_t n = 0;
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = v + r * static_cast<std::size_t>(channels);
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; c += 16) {
+      const int left = channels - c;
+      const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                         : static_cast<__mmask16>((1u << left) - 1u);
+      const __m512 x = _mm512_maskz_loadu_ps(valid, row + c);
+      const __m512 th = _mm512_maskz_loadu_ps(valid, theta + c);
+      __mmask16 fire = _mm512_mask_cmp_ps_mask(valid, x, th, _CMP_GE_OQ);
+      if (both)
+        fire |= _mm512_mask_cmp_ps_mask(valid, x, _mm512_sub_ps(_mm512_setzero_ps(), th), _CMP_LE_OQ);
+      if (!fire) continue;
+      const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(base + c));
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(fire, ids));
+      n += static_cast<std::size_t>(__builtin_popcount(fire));
+    }
+  }
+  return n;
+}
+#endif
+
+}  // namespace
+
+std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
+                         bool both, std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return at_threshold_avx512(v, theta, channels, rows, both, out);
+#endif
+  return both ? at_threshold_generic<true>(v, theta, channels, rows, out)
+              : at_threshold_generic<false>(v, theta, channels, rows, out);
+}
+
+BRISK_CLONES
+void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
+                    float top, std::int32_t* q) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) {
+      const std::size_t i = r * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c);
+      const float x = std::floor(v[i] / theta[c]);
+      q[i] = static_cast<std::int32_t>(x < 0.0f ? 0.0f : (x > top ? top : x));
+    }
 }
 
 BRISK_CLONES

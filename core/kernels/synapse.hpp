@@ -50,9 +50,13 @@ void add_into(float* v, const float* a, std::size_t n);
 
 // Population scan (vectorized): indices, increasing, of the neurons with v >= theta[c]
 // (with `both`, also v <= -theta[c]) over `rows` rows of `channels` neurons; returns how
-// many were written (out needs rows * channels + 1 entries).
+// many were written (out needs rows * channels + 16 entries).
 std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
                          bool both, std::int32_t* out);
+// Radix output: q = clip(floor(v / theta[c]), 0, top) over rows of `channels` neurons.
+void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
+                    float top, std::int32_t* q);
+
 // Indices i with v[i] != 0, in increasing order; returns how many were written.
 std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out);
 

@@ -26,6 +26,7 @@ constexpr Case kCases[] = {
     {"IF/rate", NeuronKind::IF, EncoderKind::Rate},
     {"DT/rate", NeuronKind::DoubleThreshold, EncoderKind::Rate},
     {"augmented/augmented", NeuronKind::Augmented, EncoderKind::Augmented},
+    {"radix/radix", NeuronKind::Radix, EncoderKind::Radix},
 };
 
 SpikingNetwork cnn_net(const Case& c, int T, float dense_threshold = 0.25f) {
@@ -163,6 +164,7 @@ TEST_CASE("golden run: fixed network and seed, checksum of all spike trains") {
   std::uint64_t h = 1469598103934665603ull;
   auto mix = [&](std::uint64_t v) { h = (h ^ v) * 1099511628211ull; };
   for (const Case& c : kCases) {
+    if (c.neuron == NeuronKind::Radix) continue;  // checksum fixed before radix joined kCases
     const SpikingNetwork net = cnn_net(c, 10);
     for (std::size_t i = 0; i < d.count(); ++i) {
       const auto tr = simulate(net, d.sample(i), i);

@@ -160,8 +160,8 @@ TEST_CASE("double threshold: +-1 spikes, negative only while the net count is po
   std::vector<std::int32_t> count{0};
   const float th = 1.0f;
   int net = 0;
-  std::int32_t row = 0;
-  const neurons::Scan scan{&row};
+  std::vector<std::int32_t> ids(17);
+  const neurons::Scan scan{ids.data()};
   auto emit = [&](std::int32_t, float s) { net += static_cast<int>(s); };
   for (int k = 0; k < 3; ++k) v[0] += 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, scan, emit);
   CHECK(net == 3);
@@ -210,7 +210,7 @@ namespace {
 
 // The K-bit quantized ANN of a small network, clip-floor activations with act_max 1,
 // reference = Graph forward() with act_bits.
-void check_radix_against_quantized_ann(int base, int digits, bool cnn) {
+void check_radix_against_quantized_ann(int base, int digits, bool cnn, bool fold) {
   std::mt19937 rng(static_cast<unsigned>(base * 100 + digits));
   Graph g;
   if (cnn) {
@@ -240,7 +240,9 @@ void check_radix_against_quantized_ann(int base, int digits, bool cnn) {
     if (g.layers[i].op == OpKind::AvgPool2D) s.layers[i].neuron = NeuronKind::None;
   s.layers[static_cast<std::size_t>(g.output)].radix_base = base;
   s.layers[static_cast<std::size_t>(g.output)].radix_digits = digits;
-  const SpikingNetwork net = compile(g, s);
+  CompileOptions co;
+  co.radix_fold = fold;
+  const SpikingNetwork net = compile(g, s, co);
   int hidden = 0;
   for (const auto& p : net.layers()) hidden += p.neuron == NeuronKind::Radix;
   CHECK(net.total_steps() == (hidden + 1) * digits);  // latency K per layer
@@ -259,13 +261,19 @@ void check_radix_against_quantized_ann(int base, int digits, bool cnn) {
 }  // namespace
 
 TEST_CASE("radix B=2: U_K = 2^K sum w a / theta, digits reproduce the K-bit quantized ANN") {
-  check_radix_against_quantized_ann(2, 8, false);
-  check_radix_against_quantized_ann(2, 6, true);
+  for (bool fold : {false, true}) {
+    CAPTURE(fold);
+    check_radix_against_quantized_ann(2, 8, false, fold);
+    check_radix_against_quantized_ann(2, 6, true, fold);
+  }
 }
 
 TEST_CASE("radix B=4: base-4 digits (augmented spikes < 4) reproduce the quantized ANN") {
-  check_radix_against_quantized_ann(4, 4, false);
-  check_radix_against_quantized_ann(4, 3, true);
+  for (bool fold : {false, true}) {
+    CAPTURE(fold);
+    check_radix_against_quantized_ann(4, 4, false, fold);
+    check_radix_against_quantized_ann(4, 3, true, fold);
+  }
 }
 
 TEST_CASE("radix neuron: U_K integrates MSB-first digits exactly; output clip(floor)") {
@@ -317,7 +325,8 @@ TEST_CASE("encoders: rate is seeded per sample, radix digits, augmented sums") {
   for (int t = 0; t < 64; ++t)
     for (auto id : a.ids(t)) ones += id == 3;
   CHECK(ones == 64);  // p = 1 every step
-  encoders::radix(x, 1.0f, 2, 4, 6, a);  // 0.25 -> 0100, 0.5 -> 1000, 1.0 -> 1111 (clipped)
+  std::vector<std::int64_t> levels(x.size());
+  encoders::radix(x, 1.0f, 2, 4, 6, levels, a);  // 0.25 -> 0100, 0.5 -> 1000, 1.0 -> 1111 (clipped)
   CHECK(a.closed_steps() == 6);
   CHECK(a.ids(0).size() == 3);  // 0.5, 1.0, -0.5
   CHECK(a.ids(1).size() == 2);  // 0.25, 1.0

@@ -106,7 +106,7 @@ TEST_CASE("population scans: neurons at threshold and nonzero, over ragged sizes
     std::vector<float> v(n), th(static_cast<std::size_t>(ch));
     for (auto& x : v) x = (rng() % 3 == 0) ? 0.0f : u(rng);
     for (auto& x : th) x = 0.5f + 0.5f * static_cast<float>(rng() % 3);
-    std::vector<std::int32_t> out(n + 1);
+    std::vector<std::int32_t> out(n + 16);
     for (bool both : {false, true}) {
       std::vector<std::int32_t> expect;
       for (std::size_t r = 0; r < rows; ++r) {
