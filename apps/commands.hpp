@@ -15,6 +15,9 @@ std::span<const Command> commands();
 
 int cmd_inspect(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_convert(int argc, char** argv);
+int cmd_run(int argc, char** argv);
+int cmd_sweep(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
 
 }  // namespace brisk::cli

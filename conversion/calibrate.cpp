@@ -152,6 +152,49 @@ std::vector<float> apply_chain(const Graph& sub, const std::vector<float>& in, s
   return out;
 }
 
+// The network up to and including layer `last`, followed (when `last` is not the readout)
+// by a one-output readout with zero weights: the engine requires a readout, and one with a
+// single output costs one add per spike of `last`.
+std::pair<Graph, SnnSpec> truncated(const Graph& g, const SnnSpec& spec, const std::vector<Role>& roles,
+                                    int last) {
+  Graph t;
+  t.meta = g.meta;
+  t.layers.assign(g.layers.begin(), g.layers.begin() + last + 1);
+  SnnSpec s = spec;
+  s.layers.resize(static_cast<std::size_t>(last) + 1);
+  if (roles[static_cast<std::size_t>(last)] == Role::Readout) {
+    t.output = last;
+    return {std::move(t), std::move(s)};
+  }
+  int producer = last;
+  const Layer& l = g.layers[static_cast<std::size_t>(last)];
+  if (l.out_shape.size() == 3) {
+    Layer flat;
+    flat.name = "calibration_flatten";
+    flat.op = OpKind::Flatten;
+    flat.inputs = {last};
+    t.layers.push_back(flat);
+    LayerSpec none;
+    none.neuron = NeuronKind::None;
+    s.layers.push_back(none);
+    producer = static_cast<int>(t.layers.size()) - 1;
+  }
+  Layer probe;
+  probe.name = "calibration_probe";
+  probe.op = OpKind::Dense;
+  probe.inputs = {producer};
+  const int n = static_cast<int>(shape_size(l.out_shape));
+  probe.weight.assign(static_cast<std::size_t>(n), 0.0f);
+  probe.weight_shape = {n, 1};
+  t.layers.push_back(probe);
+  LayerSpec readout;
+  readout.neuron = NeuronKind::Readout;
+  s.layers.push_back(readout);
+  t.output = static_cast<int>(t.layers.size()) - 1;
+  infer_shapes(t);
+  return {std::move(t), std::move(s)};
+}
+
 // ---- weight calibration: ridge least squares -------------------------------------------
 
 // Feature rows of one sample for a weighted layer: Dense: the input vector; Conv2D: one
@@ -294,8 +337,8 @@ class Calibrator {
   CalibrationReport run() {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t l = 0; l < roles_.size(); ++l)
-      if (roles_[l] == Role::Neurons || roles_[l] == Role::Readout)
-        report_.layers.push_back(calibrate_layer(static_cast<int>(l)));
+      if (roles_[l] == Role::Neurons || roles_[l] == Role::Readout) calibrate_layer(static_cast<int>(l));
+    if (pending_) measure(pending_->layer, -1);  // the last layer's final error
     report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report_;
   }
@@ -304,6 +347,14 @@ class Calibrator {
   struct Measured {
     std::vector<float> out;  // the layer's SNN output, ANN units, [sample][element]
     std::vector<float> src;  // the spiking source's output (when asked)
+  };
+  enum class Stage { Weights, Bias, Potential };
+  // The error after a layer's last stage is measured by the next engine run (which has to
+  // run anyway for the next layer), saving one run per layer.
+  struct Pending {
+    std::size_t report;
+    int layer;
+    Stage stage;
   };
 
   // SNN output of a spiking layer in ANN units: payload sums * θ / T.
@@ -317,14 +368,24 @@ class Calibrator {
     return counts;
   }
 
+  void set_stage(std::size_t report, Stage stage, double value) {
+    LayerCalibration& r = report_.layers[report];
+    (stage == Stage::Weights ? r.after_weights : stage == Stage::Bias ? r.after_bias : r.after_potential) = value;
+    r.after = value;
+  }
+
   Measured measure(int l, int src) {
     rescale_weights(work_, c_.spec, c_.graph);
-    const SpikingNetwork net = compile(c_.graph, c_.spec);
+    // Layers after l do not influence it: simulate the network truncated after l.
+    const auto [graph, spec] = truncated(c_.graph, c_.spec, roles_, l);
+    const SpikingNetwork net = compile(graph, spec);
     RunOptions o;
     o.threads = opts_.threads;
     o.record = Record::Counts;
     o.record_layers = {l};
     if (src > 0) o.record_layers.push_back(src);
+    const int pending = pending_ ? pending_->layer : -1;
+    if (pending > 0 && pending != l) o.record_layers.push_back(pending);
     o.keep_logits = roles_[static_cast<std::size_t>(l)] == Role::Readout;
     RunResult r = brisk::run(net, data_, o);
     ++report_.engine_runs;
@@ -332,6 +393,14 @@ class Calibrator {
     if (o.keep_logits) m.out = std::move(r.logits);
     else m.out = to_ann_units(l, std::move(r.layers[static_cast<std::size_t>(l)].counts));
     if (src > 0) m.src = to_ann_units(src, std::move(r.layers[static_cast<std::size_t>(src)].counts));
+    if (pending_) {
+      const double e = pending == l     ? mse(m.out, target(l))
+                       : pending == src ? mse(m.src, target(src))
+                                        : mse(to_ann_units(pending, std::move(r.layers[static_cast<std::size_t>(pending)].counts)),
+                                              target(pending));
+      set_stage(pending_->report, pending_->stage, e);
+      pending_.reset();
+    }
     return m;
   }
 
@@ -340,38 +409,52 @@ class Calibrator {
                                                                 : cache_.acts[static_cast<std::size_t>(l)];
   }
 
-  LayerCalibration calibrate_layer(int l) {
+  void calibrate_layer(int l) {
     Layer& layer = work_.layers[static_cast<std::size_t>(l)];
-    LayerCalibration rep;
-    rep.layer = layer.name;
+    const std::size_t idx = report_.layers.size();
+    report_.layers.push_back(LayerCalibration{});
+    report_.layers[idx].layer = layer.name;
     const auto source = spiking_source(work_, roles_, l);
-    const bool fit = opts_.weights && source && roles_[static_cast<std::size_t>(*source)] == Role::Neurons;
+    std::vector<Stage> stages;
+    if (opts_.weights && source && roles_[static_cast<std::size_t>(*source)] == Role::Neurons)
+      stages.push_back(Stage::Weights);
+    if (opts_.bias) stages.push_back(Stage::Bias);
+    if (opts_.potential && roles_[static_cast<std::size_t>(l)] == Role::Neurons) stages.push_back(Stage::Potential);
+    const bool fit = !stages.empty() && stages.front() == Stage::Weights;
+
     Measured m = measure(l, fit ? *source : -1);
-    rep.before = rep.after = mse(m.out, target(l));
-    if (fit) {
-      fit_layer(l, *source, m.src);
-      m = measure(l, -1);
-      rep.after_weights = rep.after = mse(m.out, target(l));
+    report_.layers[idx].before = report_.layers[idx].after = mse(m.out, target(l));
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+      switch (stages[i]) {
+        case Stage::Weights: fit_layer(l, *source, m.src); break;
+        case Stage::Bias: correct_bias(l, m.out); break;
+        case Stage::Potential: correct_potential(l, m.out); break;
+      }
+      if (i + 1 == stages.size()) {
+        pending_ = Pending{idx, l, stages[i]};
+      } else {
+        m = measure(l, -1);
+        set_stage(idx, stages[i], mse(m.out, target(l)));
+      }
     }
-    if (opts_.bias) {
-      const auto delta = channel_mean_error(layer, target(l), m.out);
-      layer.bias.resize(delta.size(), 0.0f);
-      for (std::size_t ch = 0; ch < delta.size(); ++ch) layer.bias[ch] += static_cast<float>(delta[ch]);
-      m = measure(l, -1);
-      rep.after_bias = rep.after = mse(m.out, target(l));
-    }
-    if (opts_.potential && roles_[static_cast<std::size_t>(l)] == Role::Neurons) {
-      const auto delta = channel_mean_error(layer, target(l), m.out);
-      LayerSpec& s = c_.spec.layers[static_cast<std::size_t>(l)];
-      std::vector<float> v0(delta.size(), 0.0f);
-      for (std::size_t ch = 0; ch < delta.size(); ++ch)
-        v0[ch] = (s.v0.empty() ? 0.0f : channel_value(s.v0, ch)) +
-                 static_cast<float>(c_.spec.timesteps * delta[ch]);
-      s.v0 = std::move(v0);
-      m = measure(l, -1);
-      rep.after_potential = rep.after = mse(m.out, target(l));
-    }
-    return rep;
+  }
+
+  // Bias correction: the mean error per channel, added to the bias (current every step).
+  void correct_bias(int l, const std::vector<float>& out) {
+    Layer& layer = work_.layers[static_cast<std::size_t>(l)];
+    const auto delta = channel_mean_error(layer, target(l), out);
+    layer.bias.resize(delta.size(), 0.0f);
+    for (std::size_t ch = 0; ch < delta.size(); ++ch) layer.bias[ch] += static_cast<float>(delta[ch]);
+  }
+
+  // Potential correction: the mean error per channel over T steps, added to V0.
+  void correct_potential(int l, const std::vector<float>& out) {
+    const auto delta = channel_mean_error(work_.layers[static_cast<std::size_t>(l)], target(l), out);
+    LayerSpec& s = c_.spec.layers[static_cast<std::size_t>(l)];
+    std::vector<float> v0(delta.size(), 0.0f);
+    for (std::size_t ch = 0; ch < delta.size(); ++ch)
+      v0[ch] = (s.v0.empty() ? 0.0f : channel_value(s.v0, ch)) + static_cast<float>(c_.spec.timesteps * delta[ch]);
+    s.v0 = std::move(v0);
   }
 
   void fit_layer(int l, int source, const std::vector<float>& src_values) {
@@ -397,6 +480,7 @@ class Calibrator {
   std::vector<Role> roles_;
   Graph work_;  // ANN units: the stages edit its weights and biases
   CalibrationReport report_;
+  std::optional<Pending> pending_;
 };
 
 }  // namespace

@@ -85,6 +85,23 @@ std::string layer_group(const std::string& graph, std::size_t i) {
 
 // ---- writer ------------------------------------------------------------------------------
 
+// Silences HDF5's own error printing while it lives (library code never prints; failures
+// are reported as InputError instead).
+class QuietHdf5 {
+ public:
+  QuietHdf5() {
+    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+  QuietHdf5(const QuietHdf5&) = delete;
+  QuietHdf5& operator=(const QuietHdf5&) = delete;
+
+ private:
+  H5E_auto2_t func_ = nullptr;
+  void* data_ = nullptr;
+};
+
 class Writer {
  public:
   explicit Writer(const std::string& path) : path_(path) {
@@ -166,10 +183,12 @@ class Writer {
                                H5P_DEFAULT, H5P_DEFAULT),
              H5Aclose);
     check(a.valid(), fmt::format("cannot create attribute {} on {}", name, obj));
+    if (H5Sget_simple_extent_npoints(space) == 0) return;  // empty array: nothing to write
     check(H5Awrite(a.get(), mem_type < 0 ? file_type : mem_type, data) >= 0,
           fmt::format("cannot write attribute {} on {}", name, obj));
   }
 
+  QuietHdf5 quiet_;
   std::string path_;
   Handle file_;
 };
