@@ -26,13 +26,16 @@ import tempfile
 import time
 
 import numpy as np
-import torch
-import torch.nn as nn
+
+# torch is imported after brisk has run: a child forked from a Python process that already
+# holds torch would inherit its peak RSS (ru_maxrss survives exec) and misreport brisk's.
+torch = nn = None
 
 FMNIST = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 
 
 def load_images(n):
+    """The first n Fashion-MNIST test images as a float tensor (random if absent)."""
     if os.path.exists(FMNIST):
         with gzip.open(FMNIST, "rb") as f:
             raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
@@ -40,6 +43,13 @@ def load_images(n):
     else:
         x = np.random.default_rng(0).random((10000, 1, 28, 28), dtype=np.float32)
     return torch.from_numpy(x[:n].copy())
+
+
+def import_torch():
+    global torch, nn
+    import torch as _torch
+    import torch.nn as _nn
+    torch, nn = _torch, _nn
 
 
 def make_net():
@@ -62,7 +72,6 @@ def ann_images_per_s(net, x, batch):
 def snn_images_per_s(net, x, batch, T, theta=1.0):
     """Plain-PyTorch multi-step IF SNN: each step runs every layer on the full tensor."""
     conv1, _, pool1, conv2, _, pool2, flat, fc1, _, fc2 = list(net)
-    stages = [(conv1, None), (conv2, pool1), (fc1, None)]
 
     def run(xb):
         v1 = v2 = v3 = None
@@ -83,7 +92,6 @@ def snn_images_per_s(net, x, batch, T, theta=1.0):
             out = out + fc2(s3)
         return out
 
-    del stages
     with torch.no_grad():
         run(x[:batch])
         t0 = time.perf_counter()
@@ -114,7 +122,6 @@ def main():
     ap.add_argument("--digits", type=int, default=8)
     ap.add_argument("--batch", type=int, default=256)
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
 
     if args.brisk_json:
         with open(args.brisk_json[0]) as f:
@@ -125,6 +132,8 @@ def main():
         b_if = brisk_bench(args.brisk, args, ["--neuron", "if", "--timesteps", str(args.timesteps)])
         b_radix = brisk_bench(args.brisk, args, ["--neuron", "radix", "--digits", str(args.digits)])
 
+    import_torch()
+    torch.set_num_threads(args.threads)
     net = make_net()
     ann = ann_images_per_s(net, load_images(args.samples), args.batch)
     snn = snn_images_per_s(net, load_images(args.snn_samples), args.batch, args.timesteps)

@@ -76,18 +76,38 @@ ConvTaps make_conv_taps(const ConvGeom& g) {
   return t;
 }
 
-BRISK_CLONES
-void conv_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
-                  const float* weight, const ConvGeom& g, const ConvTaps& taps) {
-  const int co = g.cout;
-  const std::size_t slice = static_cast<std::size_t>(g.kh) * g.kw * co;
+namespace {
+
+// The scatter body; CO > 0 fixes cout at compile time (fully unrolled vector adds for the
+// common widths), CO == 0 reads it from the geometry.
+template <int CO>
+BRISK_CLONES void conv_scatter_body(float* v, std::span<const std::int32_t> ids,
+                                    std::span<const float> payload, const float* weight,
+                                    const ConvGeom& g, const ConvTaps& taps) {
+  const int co = CO > 0 ? CO : g.cout;
+  const std::size_t slice = static_cast<std::size_t>(g.kh) * g.kw * static_cast<std::size_t>(co);
+  const std::int32_t* pos_of = taps.pos_of.data();
+  const std::int32_t* start = taps.start.data();
+  const std::int32_t* out = taps.out.data();
+  const std::int32_t* wo = taps.w.data();
   for (std::size_t e = 0; e < ids.size(); ++e) {
-    const int pos = taps.pos_of[static_cast<std::size_t>(ids[e])];
+    const int pos = pos_of[ids[e]];
     const int c = ids[e] - pos * g.cin;
     const float* wc = weight + static_cast<std::size_t>(c) * slice;
     const float p = payload[e];
-    for (int k = taps.start[static_cast<std::size_t>(pos)]; k < taps.start[static_cast<std::size_t>(pos) + 1]; ++k)
-      axpy(v + taps.out[static_cast<std::size_t>(k)], p, wc + taps.w[static_cast<std::size_t>(k)], co);
+    for (int k = start[pos]; k < start[pos + 1]; ++k) axpy(v + out[k], p, wc + wo[k], co);
+  }
+}
+
+}  // namespace
+
+void conv_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
+                  const float* weight, const ConvGeom& g, const ConvTaps& taps) {
+  switch (g.cout) {
+    case 16: return conv_scatter_body<16>(v, ids, payload, weight, g, taps);
+    case 32: return conv_scatter_body<32>(v, ids, payload, weight, g, taps);
+    case 64: return conv_scatter_body<64>(v, ids, payload, weight, g, taps);
+    default: return conv_scatter_body<0>(v, ids, payload, weight, g, taps);
   }
 }
 
@@ -216,8 +236,9 @@ void quantize_floor(const float* v, const float* theta, int channels, std::size_
     }
 }
 
-BRISK_CLONES
-std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out) {
+namespace {
+
+BRISK_CLONES std::size_t nonzero_generic(const float* v, std::size_t n, std::int32_t* out) {
   std::size_t k = 0, i = 0;
   for (; i + 16 <= n; i += 16) {
     int any = 0;
@@ -231,6 +252,36 @@ std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out) {
   for (; i < n; ++i)
     if (v[i] != 0.0f) out[k++] = static_cast<std::int32_t>(i);
   return k;
+}
+
+#if BRISK_HAVE_AVX512
+__attribute__((target("avx512f"))) std::size_t nonzero_avx512(const float* v, std::size_t n,
+                                                              std::int32_t* out) {
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; i += 16) {
+    const std::size_t left = n - i;
+    const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                       : static_cast<__mmask16>((1u << left) - 1u);
+    const __m512 x = _mm512_maskz_loadu_ps(valid, v + i);
+    const __mmask16 nz = _mm512_mask_cmp_ps_mask(valid, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    if (!nz) continue;
+    const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)));
+    _mm512_storeu_si512(out + k, _mm512_maskz_compress_epi32(nz, ids));
+    k += static_cast<std::size_t>(__builtin_popcount(nz));
+  }
+  return k;
+}
+#endif
+
+}  // namespace
+
+std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return nonzero_avx512(v, n, out);
+#endif
+  return nonzero_generic(v, n, out);
 }
 
 }  // namespace brisk::kernels

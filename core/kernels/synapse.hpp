@@ -57,7 +57,8 @@ std::size_t at_threshold(const float* v, const float* theta, int channels, std::
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
                     float top, std::int32_t* q);
 
-// Indices i with v[i] != 0, in increasing order; returns how many were written.
+// Indices i with v[i] != 0, in increasing order; returns how many were written (out
+// needs n + 16 entries).
 std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out);
 
 }  // namespace brisk::kernels
