@@ -73,9 +73,9 @@ std::size_t size_hint(std::span<const std::byte> in) {
   const auto* t = in.data() + in.size() - 4;
   std::uint32_t isize = 0;
   for (int i = 3; i >= 0; --i) isize = (isize << 8) | std::to_integer<std::uint32_t>(t[i]);
-  // A corrupted trailer must not make us reserve absurd amounts: deflate cannot exceed
-  // roughly 1032:1.
-  std::size_t cap = in.size() * 1032;
+  // A truncated or corrupted file ends in arbitrary bytes: never trust them for more than
+  // a modest expansion (the buffer still doubles as needed for very compressible data).
+  std::size_t cap = in.size() * 4;
   return std::min<std::size_t>(isize, cap);
 }
 
