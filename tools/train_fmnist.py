@@ -25,6 +25,7 @@ import gzip
 import os
 import sys
 import time
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -147,9 +148,14 @@ def train(model, x, y, xt, yt, epochs, lr, batch, seed, log):
     return evaluate(model, xt, yt)
 
 
+LAYER_NAMES = ("conv1", "act1", "pool1", "conv2", "act2", "pool2", "flatten", "fc1", "act3", "fc2")
+
+
 def export(model, path, metadata):
     from brisk_torch import export_model  # the import issue's exporter
-    export_model(model, path, input_shape=(1, 28, 28), metadata=metadata)
+    # Same modules under readable names (the layer names brisk prints).
+    named = nn.Sequential(OrderedDict(zip(LAYER_NAMES, model)))
+    export_model(named, path, input_shape=(1, 28, 28), metadata=metadata)
 
 
 def main():
