@@ -31,8 +31,9 @@ void add_conversion_options(po::options_description& options) {
        "augmap: bit width b of a spike's coefficient (max 2^b - 1)")
       ("v0", po::value<std::string>()->default_value("half"),
        "initial potential: half (theta/2, rounds) or zero (floors)")
-      ("balance", po::value<std::string>()->default_value("percentile"),
-       "threshold balancing: max, percentile or mse (clip-floor error for the code's levels)")
+      ("balance", po::value<std::string>()->default_value("mse"),
+       "threshold balancing: mse (the clip value minimising the code's clip-floor error at this T "
+       "or K), percentile, or max")
       ("percentile", po::value<double>()->default_value(99.9), "percentile p for --balance percentile")
       ("per-channel", po::bool_switch(), "one threshold per output channel instead of per layer")
       ("calib-data", po::value<std::string>()->default_value("fashion-mnist:train"),
@@ -94,6 +95,9 @@ ConvertOptions conversion_options(const po::variables_map& vm) {
   o.calibration = parse_stages(vm["calibrate"].as<std::string>());
   o.calibration.ridge = vm["ridge"].as<double>();
   if (!(o.calibration.ridge >= 0)) throw UsageError("--ridge must be >= 0");
+  if (o.mapping.method == Method::Radix && (o.calibration.weights || o.calibration.bias || o.calibration.potential))
+    throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
+                     "rate, termap and augmap");
   o.seed = vm["seed"].as<std::uint64_t>();
   o.threads = thread_count(vm);
   if (o.mapping.timesteps <= 0)

@@ -32,7 +32,7 @@ struct Quantizer {
 };
 
 struct BalanceOptions {
-  BalanceMethod method = BalanceMethod::Percentile;
+  BalanceMethod method = BalanceMethod::Mse;
   double percentile = 99.9;  // in (0, 100]
   bool per_channel = false;
   Quantizer quantizer;  // used by Mse

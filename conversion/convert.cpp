@@ -79,6 +79,10 @@ bool needs_calibration_data(const Graph& prepared, const ConvertOptions& opts) {
 
 Conversion convert(const Graph& model, const Dataset* calib, const std::string& calib_label,
                    const ConvertOptions& opts) {
+  const bool any_stage = opts.calibration.weights || opts.calibration.bias || opts.calibration.potential;
+  if (opts.mapping.method == Method::Radix && any_stage)
+    throw UsageError("--calibrate: radix networks are exact by construction; calibration "
+                     "applies to rate, termap and augmap");
   const Graph ann = prepare_for_conversion(model);
   const auto roles = layer_roles(ann);
   const bool need = needs_calibration_data(ann, opts);
@@ -141,15 +145,10 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
   p["calib_samples"] = std::to_string(indices.size());
   p["calibration"] = stages_label(opts.calibration);
 
-  const bool calibrate_now = !indices.empty() && opts.mapping.method != Method::Radix;
-  if (calibrate_now) {
+  if (!indices.empty() && opts.mapping.method != Method::Radix) {
     CalibrationOptions co = opts.calibration;
     co.threads = opts.threads;
-    const CalibrationReport report = calibrate(c, samples, cache, co);
-    c.calibration_report = report.to_json();
-  } else if (opts.calibration.weights || opts.calibration.bias || opts.calibration.potential) {
-    throw UsageError("--calibrate: radix networks are exact by construction; calibration "
-                     "applies to rate, termap and augmap");
+    c.calibration_report = calibrate(c, samples, cache, co).to_json();
   }
   return c;
 }
