@@ -20,7 +20,8 @@ int cmd_run(int argc, char** argv) {
       "every step (one simulation gives the whole latency/accuracy curve), the latency,\n"
       "spikes, synaptic operations (SOPs) and energy per sample, beside the ANN's. NET.h5 is\n"
       "a file written by 'brisk convert'; given a trained ANN instead, run converts it in\n"
-      "memory first with the conversion flags (see 'brisk convert --help').",
+      "memory first with the conversion flags (see 'brisk convert --help'); a converted file\n"
+      "ignores them except --timesteps (simulate another T than it was converted for).",
       "  brisk run cnn_rate16.h5 --data fashion-mnist:test\n"
       "  brisk run cnn_rate16.h5 --data fashion-mnist --timesteps 32 --json run.json\n"
       "  brisk run models/fmnist_cnn_q8.h5 --method radix --data fashion-mnist\n"

@@ -177,8 +177,9 @@ void print_conversion(const Conversion& c, std::ostream& out) {
       if (l["layer"] == layer && !l[key].is_null()) return fmt::format("{:.3g}", l[key].get<double>());
     return "";
   };
+  const bool measured = report.contains("layers");
   out << fmt::format("{:<16} {:<11} {:<26} {:<22} {:>10} {:>10}\n", "layer", "neuron",
-                     "threshold", "v0", "mse before", "mse after");
+                     "threshold", "v0", measured ? "mse before" : "", measured ? "mse after" : "");
   for (std::size_t i = 0; i < c.graph.layers.size(); ++i) {
     const LayerSpec& s = c.spec.layers[i];
     if (s.neuron == NeuronKind::None) continue;
