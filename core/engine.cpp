@@ -165,9 +165,13 @@ class Simulator {
     if (p.bias.empty()) return;
     for (std::size_t i = 0; i < d.size(); ++i) d[i] = p.bias[i % static_cast<std::size_t>(p.c)];
   }
-  static float radix_scale(const PlanLayer& p) {
-    return static_cast<float>(std::pow(static_cast<double>(p.radix_base), p.radix_digits));
+  // base^n, exact for the sizes compile() admits (<= 2^24).
+  static float ipow(int base, int n) {
+    float r = 1.0f;
+    for (int i = 0; i < n; ++i) r *= static_cast<float>(base);
+    return r;
   }
+  static float radix_scale(const PlanLayer& p) { return ipow(p.radix_base, p.radix_digits); }
 
   // ---- sample setup ------------------------------------------------------------------
   void begin(Worker& w, std::span<const float> x, std::size_t index) const {
@@ -582,7 +586,7 @@ class Simulator {
       }
       // Logits: the digits seen so far, as a fraction of full scale, plus the constants.
       const int seen = std::clamp(k + 1, 0, p.radix_digits);
-      const float inv = 1.0f / static_cast<float>(std::pow(static_cast<double>(p.radix_base), seen));
+      const float inv = 1.0f / ipow(p.radix_base, seen);
       const float inv_full = 1.0f / radix_scale(p);
       const bool drive = !p.bias.empty() || analog;
       for (std::size_t i = 0; i < w.logits.size(); ++i)

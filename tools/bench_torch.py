@@ -103,7 +103,7 @@ def snn_images_per_s(net, x, batch, T, theta=1.0):
 def brisk_bench(brisk, args, extra):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "bench.json")
-        cmd = [brisk, "bench", "--data", "fashion-mnist", "--samples", str(args.samples),
+        cmd = [brisk, "bench"] + ([args.model] if args.model else []) + ["--data", "fashion-mnist", "--samples", str(args.samples),
                "--threads", str(args.threads), "--json", path, "--micro-seconds", "0"] + extra
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         with open(path) as f:
@@ -115,6 +115,7 @@ def main():
     ap.add_argument("--brisk", default="build/bin/brisk", help="brisk executable")
     ap.add_argument("--brisk-json", nargs=2, metavar=("IF_JSON", "RADIX_JSON"),
                     help="use these brisk bench --json results instead of running brisk")
+    ap.add_argument("--model", help="model file for brisk bench (default: its built-in CNN)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--samples", type=int, default=10000, help="images for brisk and the ANN")
     ap.add_argument("--snn-samples", type=int, default=1000, help="images for the PyTorch SNN")
@@ -138,12 +139,15 @@ def main():
     ann = ann_images_per_s(net, load_images(args.samples), args.batch)
     snn = snn_images_per_s(net, load_images(args.snn_samples), args.batch, args.timesteps)
 
-    print(f"threads {args.threads}, torch {torch.__version__}, batch {args.batch}")
+    print(f"threads {args.threads}, torch {torch.__version__}, batch {args.batch}, "
+          f"brisk network {b_if['network']}")
     print(f"PyTorch dense ANN                 {ann:12.1f} images/s ({args.samples} images)")
     print(f"PyTorch IF SNN, T={args.timesteps:<3}            {snn:12.1f} images/s ({args.snn_samples} images)")
     print(f"brisk IF direct, T={b_if['timesteps']:<3}           {b_if['images_per_s']:12.1f} images/s"
+          f" (accuracy {b_if['accuracy']:.4f})\n"
           f"  = {b_if['images_per_s'] / snn:6.2f}x the PyTorch SNN (target >= 10x)")
     print(f"brisk radix, K={b_radix['digits']:<3}               {b_radix['images_per_s']:12.1f} images/s"
+          f" (accuracy {b_radix['accuracy']:.4f})\n"
           f"  = {b_radix['images_per_s'] / ann:6.2f}x the PyTorch ANN (target >= 1x)")
     print(f"brisk peak RSS                    {max(b_if['peak_rss_mb'], b_radix['peak_rss_mb']):12.1f} MB"
           f" (target < 500 MB)")

@@ -53,7 +53,8 @@ void add_into(float* v, const float* a, std::size_t n);
 // many were written (out needs rows * channels + 16 entries).
 std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
                          bool both, std::int32_t* out);
-// Radix output: q = clip(floor(v / theta[c]), 0, top) over rows of `channels` neurons.
+// Radix output: q = clip(floor(v / theta[c]), 0, top) over rows of `channels` neurons
+// (top is an integer).
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
                     float top, std::int32_t* q);
 
