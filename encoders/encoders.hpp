@@ -49,9 +49,9 @@ inline void rate(std::span<const float> x, float scale, int steps, std::uint64_t
   }
 }
 
-// Integer level of |x| on a base^digits grid: clip(floor(|x|/scale * base^digits), 0, max).
-inline std::int64_t radix_level(float x, float scale, int base, int digits) {
-  const double full = std::pow(static_cast<double>(base), digits);
+// Integer level of |x| on a grid of `full` = base^digits levels:
+// clip(floor(|x|/scale * full), 0, full - 1).
+inline std::int64_t radix_level(float x, float scale, double full) {
   const double q = std::floor(static_cast<double>(std::fabs(x)) / scale * full);
   return static_cast<std::int64_t>(std::clamp(q, 0.0, full - 1));
 }
@@ -62,7 +62,8 @@ inline std::int64_t radix_level(float x, float scale, int base, int digits) {
 inline void radix(std::span<const float> x, float scale, int base, int digits, int steps,
                   std::span<std::int64_t> level, SpikeTrain& out) {
   out.clear(steps);
-  for (std::size_t i = 0; i < x.size(); ++i) level[i] = radix_level(x[i], scale, base, digits);
+  const double full = std::pow(static_cast<double>(base), digits);
+  for (std::size_t i = 0; i < x.size(); ++i) level[i] = radix_level(x[i], scale, full);
   std::int64_t div = 1;
   for (int k = 1; k < digits; ++k) div *= base;
   for (int k = 0; k < digits; ++k, div /= base) {

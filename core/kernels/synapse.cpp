@@ -131,13 +131,22 @@ void conv_scatter_ref(float* v, std::span<const std::int32_t> ids,
 }
 
 // Gather form: for each output, its window's inputs in increasing input id order (the
-// order in which the scatter twin visits a step's events).
-BRISK_CLONES
-void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& g) {
-  const int co = g.cout;
+// order in which the scatter twin visits a step's events). The output vector is
+// accumulated in a local array (registers for the common widths) from its current value,
+// so every target sees the same sequence of float additions as under scatter.
+namespace {
+
+template <int CO>
+BRISK_CLONES void conv_gather_body(float* v, const float* x, const float* weight,
+                                   const ConvGeom& g) {
+  const int co = CO > 0 ? CO : g.cout;
+  float acc[CO > 0 ? CO : 1];
   for (int oy = 0; oy < g.out_h; ++oy)
     for (int ox = 0; ox < g.out_w; ++ox) {
       float* dst = v + (static_cast<std::size_t>(oy) * g.out_w + ox) * co;
+      float* a = CO > 0 ? acc : dst;
+      if (CO > 0)
+        for (int o = 0; o < co; ++o) a[o] = dst[o];
       for (int ky = 0; ky < g.kh; ++ky) {
         const int y = oy * g.sh - g.pad_top + ky;
         if (y < 0 || y >= g.in_h) continue;
@@ -147,10 +156,23 @@ void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& 
           const float* in = x + (static_cast<std::size_t>(y) * g.in_w + xx) * g.cin;
           for (int c = 0; c < g.cin; ++c)
             if (in[c] != 0.0f)
-              axpy(dst, in[c], weight + ((static_cast<std::size_t>(c) * g.kh + ky) * g.kw + kx) * co, co);
+              axpy(a, in[c], weight + ((static_cast<std::size_t>(c) * g.kh + ky) * g.kw + kx) * co, co);
         }
       }
+      if (CO > 0)
+        for (int o = 0; o < co; ++o) dst[o] = a[o];
     }
+}
+
+}  // namespace
+
+void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& g) {
+  switch (g.cout) {
+    case 16: return conv_gather_body<16>(v, x, weight, g);
+    case 32: return conv_gather_body<32>(v, x, weight, g);
+    case 64: return conv_gather_body<64>(v, x, weight, g);
+    default: return conv_gather_body<0>(v, x, weight, g);
+  }
 }
 
 BRISK_CLONES
