@@ -52,8 +52,9 @@ struct Row {
   std::string calibration_report;
 };
 
-std::string markdown(const std::vector<Row>& rows, const std::string& model, const std::string& data) {
-  std::string md = fmt::format("# brisk sweep: {} on {}\n\n", model, data);
+std::string markdown(const std::vector<Row>& rows, const std::string& model, const std::string& data,
+                     const std::string& settings) {
+  std::string md = fmt::format("# brisk sweep: {} on {}\n\n{}\n\n", model, data, settings);
   if (!rows.empty()) md += fmt::format("ANN accuracy: {:.2f}%\n", 100 * rows.front().ann);
   // One table per method: a row per calibration stage, a column per T.
   std::vector<std::string> methods;
@@ -208,7 +209,14 @@ int cmd_sweep(int argc, char** argv) {
       for (int t : m == "augmap" ? aug_ts : ts) one(m, name, cal, t);
   }
 
-  write_text_atomically(prefix + ".md", markdown(rows, model, d.source));
+  const std::string settings = fmt::format(
+      "Balancing {}{}{}, V0 {}, calibration samples: {} from {} (seed {}), AugMapping coefficient "
+      "{} bits, radix base {}.",
+      balance_method_name(base.balance.method),
+      base.balance.method == BalanceMethod::Percentile ? fmt::format(" (p = {})", base.balance.percentile) : "",
+      base.balance.per_channel ? " per channel" : " per layer", base.mapping.half_v0 ? "θ/2" : "0",
+      base.calib_samples, in.calib_label, base.seed, base.mapping.aug_bits, base.mapping.radix_base);
+  write_text_atomically(prefix + ".md", markdown(rows, model, d.source, settings));
   write_text_atomically(prefix + ".csv", csv(rows));
   nlohmann::json j{{"model", model}, {"model_sha256", in.model_sha256}, {"data", d.source},
                    {"samples", d.count()}, {"calib_data", in.calib_label},
