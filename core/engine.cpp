@@ -8,6 +8,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 
@@ -54,6 +55,7 @@ struct Worker {
   std::vector<std::int32_t> rows;  // population scans
   std::vector<std::int64_t> levels;  // radix encoder scratch
   std::vector<float> pay;          // radix emission scratch
+  std::vector<std::int32_t> or_mask;  // radix value links: OR of the pooled integers
   std::vector<float> logits;
   std::vector<std::uint64_t> correct;  // per step
   std::int32_t label = -1;
@@ -63,9 +65,16 @@ struct Worker {
 
 class Simulator {
  public:
-  Simulator(const SpikingNetwork& net, const RunOptions& o) : net_(net), plan_(net.layers()), opts_(o) {
+  // `digit_level`: every layer emits its digit trains (simulate() keeps them all).
+  Simulator(const SpikingNetwork& net, const RunOptions& o, const std::vector<bool>& recorded,
+            bool digit_level)
+      : net_(net), plan_(net.layers()), opts_(o) {
     steps_ = net.is_radix() || o.timesteps <= 0 ? net.total_steps() : o.timesteps;
     for (const auto& p : plan_) max_size_ = std::max(max_size_, p.size());
+    links_.assign(plan_.size(), ValueLink{});
+    silent_.assign(plan_.size(), false);
+    if (!digit_level && net.is_radix() && net.options().radix_fold && net.options().radix_values)
+      plan_value_links(recorded);
   }
   int steps() const { return steps_; }
 
@@ -84,7 +93,7 @@ class Simulator {
         fill_bias(p, s.drive);
       }
       if (p.analog) s.analog.assign(n, 0.0f);
-      if (p.neuron == NeuronKind::Radix) s.nz.reserve(n);
+      if (p.neuron == NeuronKind::Radix) s.nz.reserve(n + 16);
       if (p.kernel == KernelKind::MaxPool2D)
         s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
       s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,
@@ -99,6 +108,7 @@ class Simulator {
     w.rows.assign(max_size_ + 16, 0);
     w.levels.assign(plan_.front().size(), 0);
     w.pay.assign(max_size_ + 1, 0.0f);
+    w.or_mask.assign(max_size_, 0);
     w.logits.assign(plan_[static_cast<std::size_t>(net_.output())].size(), 0.0f);
     w.correct.assign(static_cast<std::size_t>(steps_), 0);
   }
@@ -161,6 +171,58 @@ class Simulator {
   int steps_ = 0;
   std::size_t max_size_ = 0;
 
+  // A folded radix layer that reads the integers q of a radix producer directly instead of
+  // decoding its digit trains (CompileOptions::radix_values). `pool` is the AvgPool2D
+  // between them (-1: none; Identity layers such as Flatten may sit on the path too).
+  struct ValueLink {
+    int source = -1;
+    int pool = -1;
+  };
+  std::vector<ValueLink> links_;  // per consumer layer
+  std::vector<bool> silent_;      // per producer: q is read directly, no digit events
+
+  static bool pow2(int b) { return (b & (b - 1)) == 0; }
+
+  // Finds the links: consumer C (radix, folded, one input) <- [Identity | AvgPool2D]* <- R
+  // (radix, same base and digits, power-of-two base so that digit events of pooled sums
+  // can be counted from an OR), every layer on the path read by C alone and not recorded.
+  void plan_value_links(const std::vector<bool>& recorded) {
+    std::vector<int> readers(plan_.size(), 0);
+    for (const auto& p : plan_)
+      for (int j : p.inputs) ++readers[static_cast<std::size_t>(j)];
+    for (std::size_t c = 1; c < plan_.size(); ++c) {
+      const PlanLayer& C = plan_[c];
+      if (C.neuron != NeuronKind::Radix || C.inputs.size() != 1 || !pow2(C.radix_base)) continue;
+      ValueLink link;
+      int j = C.inputs.front();
+      bool ok = true;
+      while (ok) {
+        const PlanLayer& P = plan_[static_cast<std::size_t>(j)];
+        ok = readers[static_cast<std::size_t>(j)] == 1 && !recorded[static_cast<std::size_t>(j)] &&
+             j != net_.output() && !P.analog;
+        if (!ok || j == 0 || P.neuron == NeuronKind::Radix) break;
+        const bool pool = P.kernel == KernelKind::AvgPool2D && link.pool < 0;
+        ok = P.neuron == NeuronKind::None && P.inputs.size() == 1 &&
+             (P.kernel == KernelKind::Identity || pool);
+        if (pool) link.pool = j;
+        j = P.inputs.front();
+      }
+      const PlanLayer& R = plan_[static_cast<std::size_t>(j)];
+      const SnnSpec& spec = net_.spec();
+      // The radix encoder's levels are signed: no pool (an OR of signed integers says
+      // nothing about the digits of their sum).
+      if (j == 0)
+        ok = ok && spec.encoder == EncoderKind::Radix && link.pool < 0 &&
+             spec.input_radix_base == C.radix_base && spec.input_radix_digits == C.radix_digits;
+      else
+        ok = ok && R.radix_base == C.radix_base && R.radix_digits == C.radix_digits;
+      if (!ok || R.emit_start != C.window_start) continue;
+      link.source = j;
+      links_[c] = link;
+      silent_[static_cast<std::size_t>(j)] = true;
+    }
+  }
+
   static void fill_bias(const PlanLayer& p, std::vector<float>& d) {
     if (p.bias.empty()) return;
     for (std::size_t i = 0; i < d.size(); ++i) d[i] = p.bias[i % static_cast<std::size_t>(p.c)];
@@ -222,6 +284,16 @@ class Simulator {
         encoders::rate(w.input, spec.input_scale, steps_, spec.seed, index, s.train);
         break;
       case EncoderKind::Radix:
+        if (silent_[0]) {  // the first layer reads the levels (value link)
+          encoders::radix_levels(w.input, spec.input_scale, spec.input_radix_base,
+                                 spec.input_radix_digits, w.levels);
+          s.train.clear(steps_);
+          s.train.close_until(steps_);
+          const int bits = log2_base(spec.input_radix_base);
+          for (const std::int64_t q : w.levels)
+            s.spikes += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits));
+          return;
+        }
         encoders::radix(w.input, spec.input_scale, spec.input_radix_base, spec.input_radix_digits,
                         steps_, w.levels, s.train);
         break;
@@ -515,10 +587,13 @@ class Simulator {
   void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {
     const neurons::Radix m{p.radix_base, p.radix_digits};
     const int k = t - p.window_start;
+    const auto li = static_cast<std::size_t>(&p - plan_.data());
     if (net_.options().radix_fold) {
       if (k == p.radix_digits - 1) {
-        if (!plan_[static_cast<std::size_t>(p.inputs.front())].analog) radix_fold(w, p, s);
+        if (links_[li].source >= 0) radix_fold_values(w, p, s, links_[li]);
+        else if (!plan_[static_cast<std::size_t>(p.inputs.front())].analog) radix_fold(w, p, s);
         finish_radix(p, s, m);
+        if (silent_[li]) s.spikes += digit_events(p, s);
       }
     } else if (k >= 0 && k < p.radix_digits) {
       if (k > 0) m.shift(s.v);
@@ -527,7 +602,7 @@ class Simulator {
       if (k == p.radix_digits - 1) finish_radix(p, s, m);
     }
     const int e = t - p.emit_start;
-    if (e >= 0 && e < p.radix_digits)
+    if (e >= 0 && e < p.radix_digits && !silent_[li])
       m.emit_digit(s.aux.data(), s.nz, e, w.rows.data(), w.pay.data(), emitter(s));
   }
 
@@ -561,18 +636,100 @@ class Simulator {
     }
   }
 
-  // End of the window: U_K += B^K * (bias [+ analog current]) + V0, then q.
+  // Number of nonzero base-2^bits digits of x (x < 2^31). The bit count is spelled out:
+  // the baseline x86-64 target has no popcnt instruction and std::popcount would call
+  // libgcc.
+  static int nonzero_digits(std::uint32_t x, int bits) {
+    if (bits == 1) {
+      x = x - ((x >> 1) & 0x55555555u);
+      x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+      x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+      return static_cast<int>((x * 0x01010101u) >> 24);
+    }
+    int n = 0;
+    for (; x != 0; x >>= bits) n += (x & ((1u << bits) - 1u)) != 0;
+    return n;
+  }
+  static int log2_base(int base) { return std::countr_zero(static_cast<unsigned>(base)); }
+
+  // The digit events a silent radix layer would have emitted.
+  static std::uint64_t digit_events(const PlanLayer& p, const LayerState& s) {
+    const int bits = log2_base(p.radix_base);
+    std::uint64_t n = 0;
+    for (const std::int32_t i : s.nz) n += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(s.aux[static_cast<std::size_t>(i)]), bits));
+    return n;
+  }
+
+  // radix_fold() for a value link: the decoded input of the window is the producer's q
+  // (through the average pool, if any), scattered once for its nonzero entries. SOPs are
+  // those of the digit-level run: a (pooled) input sends an event at digit k iff some
+  // integer under it has a nonzero digit k (pool weights are positive, digits >= 0), so
+  // its events are the nonzero digits of the OR of those integers.
+  void radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s, const ValueLink& link) const {
+    const LayerState& src = w.layers[static_cast<std::size_t>(link.source)];
+    const int bits = log2_base(p.radix_base);
+    w.ev_ids.clear();
+    w.ev_pay.clear();
+    std::uint64_t sops = 0;
+    auto fan = [&](std::size_t id) -> std::uint64_t { return p.fanout.empty() ? 1 : p.fanout[id]; };
+    if (link.source == 0) {  // the radix encoder's signed levels
+      for (std::size_t i = 0; i < w.levels.size(); ++i) {
+        const std::int64_t q = w.levels[i];
+        if (q == 0) continue;
+        w.ev_ids.push_back(static_cast<std::int32_t>(i));
+        w.ev_pay.push_back(static_cast<float>(q));
+        sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits)) * fan(i);
+      }
+    } else if (link.pool < 0) {
+      for (const std::int32_t i : src.nz) {
+        const std::int32_t q = src.aux[static_cast<std::size_t>(i)];
+        w.ev_ids.push_back(i);
+        w.ev_pay.push_back(static_cast<float>(q));
+        sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q), bits)) * fan(static_cast<std::size_t>(i));
+      }
+    } else {
+      const PlanLayer& P = plan_[static_cast<std::size_t>(link.pool)];
+      const auto pc = static_cast<std::size_t>(P.c);
+      for (const std::int32_t i : src.nz) {
+        const std::int32_t q = src.aux[static_cast<std::size_t>(i)];
+        const int pos = P.taps.pos_of[static_cast<std::size_t>(i)];
+        const std::size_t c = static_cast<std::size_t>(i - pos * P.in_c);
+        const auto qp = static_cast<std::size_t>(pos);
+        const float qf = static_cast<float>(q);
+        for (auto k = static_cast<std::size_t>(P.taps.start[qp]); k < static_cast<std::size_t>(P.taps.start[qp + 1]); ++k) {
+          const auto o = static_cast<std::size_t>(P.taps.out[k]);
+          w.dense_in[o * pc + c] += qf * P.weight[o];
+          w.or_mask[o * pc + c] |= q;
+        }
+      }
+      const std::size_t n = kernels::nonzero(w.dense_in.data(), P.size(), w.rows.data());
+      for (std::size_t e = 0; e < n; ++e) {
+        const auto o = static_cast<std::size_t>(w.rows[e]);
+        w.ev_ids.push_back(w.rows[e]);
+        w.ev_pay.push_back(w.dense_in[o]);
+        sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(w.or_mask[o]), bits)) * fan(o);
+        w.dense_in[o] = 0.0f;
+        w.or_mask[o] = 0;
+      }
+    }
+    s.sops += sops;
+    integrate(w, p, s, 0, w.ev_ids, w.ev_pay, s.v.data(), false);
+  }
+
+  // End of the window: U_K * (bias [+ analog current]) + V0, then q.
   void finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m) const {
     const float scale = radix_scale(p);
     const bool drive = !p.bias.empty() || plan_[static_cast<std::size_t>(p.inputs.front())].analog;
-    for (std::size_t i = 0; i < s.v.size(); ++i) {
-      if (drive) s.v[i] += scale * s.drive[i];
-      if (!p.v0.empty()) s.v[i] += p.v0[i];
+    float* __restrict v = s.v.data();
+    const std::size_t n = s.v.size();
+    if (drive) {
+      const float* __restrict d = s.drive.data();
+      for (std::size_t i = 0; i < n; ++i) v[i] += scale * d[i];
     }
-    m.quantize(s.v.data(), s.aux.data(), p.threshold.data(), p.c, p.size() / p.c);
-    s.nz.clear();
-    for (std::size_t i = 0; i < s.aux.size(); ++i)
-      if (s.aux[i] != 0) s.nz.push_back(static_cast<std::int32_t>(i));
+    if (!p.v0.empty()) kernels::add_into(v, p.v0.data(), n);
+    m.quantize(v, s.aux.data(), p.threshold.data(), p.c, p.size() / p.c);
+    s.nz.resize(n + 16);
+    s.nz.resize(kernels::nonzero_i32(s.aux.data(), n, s.nz.data()));
   }
 
   void readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {
@@ -616,7 +773,6 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
   const std::size_t count = sample_size ? data.x.size() / sample_size : 0;
   if (!data.y.empty() && data.y.size() != count)
     throw InputError("data: label count differs from the sample count");
-  const Simulator sim(net, opts);
   const auto& plan = net.layers();
   const std::size_t nl = plan.size();
 
@@ -625,6 +781,7 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
     if (l < 0 || static_cast<std::size_t>(l) >= nl) throw UsageError(fmt::format("record layer {} does not exist", l));
     recorded[static_cast<std::size_t>(l)] = opts.record != Record::None;
   }
+  const Simulator sim(net, opts, recorded, /*digit_level=*/false);
 
   RunResult r;
   r.samples = count;
@@ -732,7 +889,8 @@ SampleTrace simulate(const SpikingNetwork& net, std::span<const float> input, st
   if (input.size() != shape_size(net.input_shape()))
     throw InputError(fmt::format("input of {} values does not fit the network input {}",
                                  input.size(), shape_str(net.input_shape())));
-  const Simulator sim(net, opts);
+  // Every train is kept, so the digit-level path runs (no value links).
+  const Simulator sim(net, opts, std::vector<bool>(net.layers().size(), false), /*digit_level=*/true);
   Worker w;
   sim.init(w);
   SampleTrace tr;

@@ -103,6 +103,15 @@ struct CompileOptions {
   // always uses shift-and-add so that its value is known at every step. SOPs are counted
   // as digit events x fan-out either way (the work of event-driven hardware).
   bool radix_fold = true;
+  // With radix_fold, run() lets a folded radix layer read its radix producer's integers q
+  // directly (through Flatten and one AvgPool2D) instead of emitting and decoding digit
+  // trains: the decoded input is sum_j w_pool q_j, scattered once for its nonzero entries.
+  // Spike and SOP counts are those of the digit-level run (counted from the digits of q);
+  // values equal the digit-level fold exactly when the pool weights are dyadic (2x2, 4x4
+  // pools), else up to float rounding. The producer's and pool's trains stay empty, so
+  // layers that are recorded, read by several layers, or simulate() (which keeps every
+  // train) use the digit-level path. Power-of-two bases only. false: always digit-level.
+  bool radix_values = true;
 };
 
 class SpikingNetwork {

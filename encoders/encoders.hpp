@@ -56,22 +56,36 @@ inline std::int64_t radix_level(float x, float scale, double full) {
   return static_cast<std::int64_t>(std::clamp(q, 0.0, full - 1));
 }
 
+// Signed integer levels of x for the radix encoder: sign(x_i) * radix_level(x_i).
+inline void radix_levels(std::span<const float> x, float scale, int base, int digits,
+                         std::span<std::int64_t> level) {
+  const double full = std::pow(static_cast<double>(base), digits);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const std::int64_t q = radix_level(x[i], scale, full);
+    level[i] = x[i] < 0 ? -q : q;
+  }
+}
+
 // Radix: base-B digits of |x|/scale, MSB first, one digit per step (payload = digit,
 // negated for negative inputs). Steps after the K digits stay empty. `level` is scratch of
-// x.size() values (the levels are computed once, not once per digit).
+// x.size() values (the levels are computed once, not once per digit). Power-of-two bases
+// extract digits with shifts (no division per pixel and digit).
 inline void radix(std::span<const float> x, float scale, int base, int digits, int steps,
                   std::span<std::int64_t> level, SpikeTrain& out) {
   out.clear(steps);
-  const double full = std::pow(static_cast<double>(base), digits);
-  for (std::size_t i = 0; i < x.size(); ++i) level[i] = radix_level(x[i], scale, full);
+  radix_levels(x, scale, base, digits, level);
+  const bool pow2 = (base & (base - 1)) == 0;
+  int bits = 0;
+  while ((1 << bits) < base) ++bits;
   std::int64_t div = 1;
   for (int k = 1; k < digits; ++k) div *= base;
   for (int k = 0; k < digits; ++k, div /= base) {
+    const int shift = bits * (digits - 1 - k);
     for (std::size_t i = 0; i < x.size(); ++i) {
       if (level[i] == 0) continue;
-      const std::int64_t d = (level[i] / div) % base;
-      if (d != 0)
-        out.push(static_cast<std::int32_t>(i), static_cast<float>(x[i] < 0 ? -d : d));
+      const std::int64_t a = level[i] < 0 ? -level[i] : level[i];
+      const std::int64_t d = pow2 ? (a >> shift) & (base - 1) : (a / div) % base;
+      if (d != 0) out.push(static_cast<std::int32_t>(i), static_cast<float>(level[i] < 0 ? -d : d));
     }
     out.end_step();
   }

@@ -61,5 +61,7 @@ void quantize_floor(const float* v, const float* theta, int channels, std::size_
 // Indices i with v[i] != 0, in increasing order; returns how many were written (out
 // needs n + 16 entries).
 std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out);
+// The same for integers (radix outputs q).
+std::size_t nonzero_i32(const std::int32_t* v, std::size_t n, std::int32_t* out);
 
 }  // namespace brisk::kernels

@@ -122,6 +122,40 @@ TEST_CASE("results do not depend on the thread count") {
   }
 }
 
+TEST_CASE("radix value links: run() equals the digit-level run in every metric") {
+  const Dataset d = noise_data(23, 7);
+  for (int base : {2, 4}) {
+    CAPTURE(base);
+    const Graph g = small_cnn(5, true);
+    LayerSpec ls;
+    ls.neuron = NeuronKind::Radix;
+    ls.radix_base = base;
+    ls.radix_digits = base == 2 ? 8 : 4;
+    ls.threshold = {0.3f};
+    SnnSpec s = spec_for(g, ls, EncoderKind::Radix, 0);
+    s.input_radix_base = base;
+    s.input_radix_digits = ls.radix_digits;
+    for (std::size_t i = 0; i < g.layers.size(); ++i)
+      if (g.layers[i].op == OpKind::AvgPool2D) s.layers[i].neuron = NeuronKind::None;
+    CompileOptions values, digits;
+    digits.radix_values = false;
+    RunOptions o;
+    o.keep_logits = true;
+    const RunResult a = run(compile(g, s, values), d, o), b = run(compile(g, s, digits), d, o);
+    CHECK(a.predictions == b.predictions);
+    CHECK(a.logits == b.logits);
+    CHECK(a.accuracy == b.accuracy);
+    CHECK(a.sample_sops == b.sample_sops);
+    CHECK(a.sample_spikes == b.sample_spikes);
+    CHECK(a.total_sops > 0);
+    for (std::size_t l = 0; l < a.layers.size(); ++l) {
+      CAPTURE(l);
+      CHECK(a.layers[l].sops == b.layers[l].sops);
+      CHECK(a.layers[l].spikes == b.layers[l].spikes);
+    }
+  }
+}
+
 TEST_CASE("run: metrics are consistent with single-sample traces") {
   const Dataset d = noise_data(6, 4);
   const SpikingNetwork net = cnn_net(kCases[1], 8);

@@ -247,6 +247,9 @@ void check_radix_against_quantized_ann(int base, int digits, bool cnn, bool fold
   for (const auto& p : net.layers()) hidden += p.neuron == NeuronKind::Radix;
   CHECK(net.total_steps() == (hidden + 1) * digits);  // latency K per layer
   const double full = std::pow(base, digits);
+  Dataset batch;
+  batch.shape = g.input_shape();
+  std::vector<std::vector<float>> refs;
   for (int trial = 0; trial < 10; ++trial) {
     auto x = uniform(rng, shape_size(g.input_shape()), 0.0f, 1.0f);
     for (float& v : x) v = static_cast<float>(std::floor(v * full) / full);  // on the grid
@@ -255,6 +258,18 @@ void check_radix_against_quantized_ann(int base, int digits, bool cnn, bool fold
     REQUIRE(tr.readout.size() == static_cast<std::size_t>(net.total_steps()));
     CHECK(tr.readout.back() == ref);  // dyadic weights: exact
     for (float p : tr.trains[1].all_payload()) CHECK((p >= 1 && p < base));
+    batch.x.insert(batch.x.end(), x.begin(), x.end());
+    refs.push_back(ref);
+  }
+  // run() passes integers between folded layers (value links) instead of digit trains;
+  // the logits are still the quantized ANN's exactly.
+  RunOptions o;
+  o.keep_logits = true;
+  const RunResult r = run(net, batch, o);
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const std::vector<float> got(r.logits.begin() + static_cast<std::ptrdiff_t>(i * refs[i].size()),
+                                 r.logits.begin() + static_cast<std::ptrdiff_t>((i + 1) * refs[i].size()));
+    CHECK(got == refs[i]);
   }
 }
 

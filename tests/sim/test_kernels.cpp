@@ -132,6 +132,21 @@ TEST_CASE("population scans: neurons at threshold and nonzero, over ragged sizes
   }
 }
 
+TEST_CASE("nonzero_i32: radix integers, sparse and dense, over ragged sizes") {
+  std::mt19937 rng(15);
+  for (int trial = 0; trial < 60; ++trial) {
+    const std::size_t n = rng() % 200;
+    const unsigned zero_every = 1 + rng() % 4;  // from all-zero-ish to dense
+    std::vector<std::int32_t> v(n), out(n + 16, -7), expect;
+    for (std::size_t i = 0; i < n; ++i) {
+      v[i] = rng() % (zero_every + 1) == 0 ? static_cast<std::int32_t>(rng() % 255) - 50 : 0;
+      if (v[i] != 0) expect.push_back(static_cast<std::int32_t>(i));
+    }
+    const std::size_t k = kernels::nonzero_i32(v.data(), n, out.data());
+    CHECK(std::vector<std::int32_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k)) == expect);
+  }
+}
+
 TEST_CASE("add_into over ragged lengths") {
   std::mt19937 rng(13);
   for (std::size_t n : {1u, 7u, 15u, 16u, 17u, 33u, 100u, 1023u}) {
