@@ -527,8 +527,14 @@ class Simulator {
       case NeuronKind::IF: {
         const neurons::IntegrateFire m{p.leak, p.reset};
         m.begin_step(s.v);
-        integrate_step(w, p, s, t);
-        m.fire(s.v.data(), p.threshold.data(), p.c, p.size() / p.c, neurons::Scan{w.rows.data()}, emitter(s));
+        // A constant current (analog input) is added in the firing pass itself; otherwise
+        // bias first, then the step's events, as integrate_step() orders them.
+        const bool analog = plan_[static_cast<std::size_t>(p.inputs.front())].analog;
+        if (!analog) integrate_step(w, p, s, t);
+        const std::size_t n = m.fire_fused(s.v.data(), analog ? s.drive.data() : nullptr,
+                                           p.threshold.data(), p.c, p.size() / p.c,
+                                           neurons::Scan{w.rows.data()});
+        s.train.push_n(w.rows.data(), n, 1.0f);
         break;
       }
       case NeuronKind::DoubleThreshold: {
@@ -579,9 +585,10 @@ class Simulator {
     const std::size_t n = kernels::nonzero(s.v.data(), s.v.size(), w.rows.data());
     for (std::size_t k = 0; k < n; ++k) {
       const auto i = static_cast<std::size_t>(w.rows[k]);
-      s.train.push(static_cast<std::int32_t>(i), s.v[i]);
+      w.pay[k] = s.v[i];
       s.v[i] = 0.0f;
     }
+    s.train.push_n(w.rows.data(), w.pay.data(), n);
   }
 
   void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {

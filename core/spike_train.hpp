@@ -30,6 +30,16 @@ class SpikeTrain {
     ids_.push_back(id);
     payload_.push_back(payload);
   }
+  // Appends n events with the same payload (a population's spikes) to the open step.
+  void push_n(const std::int32_t* ids, std::size_t n, float payload) {
+    ids_.insert(ids_.end(), ids, ids + n);
+    payload_.resize(payload_.size() + n, payload);
+  }
+  // Appends n events with their payloads to the open step.
+  void push_n(const std::int32_t* ids, const float* payload, std::size_t n) {
+    ids_.insert(ids_.end(), ids, ids + n);
+    payload_.insert(payload_.end(), payload, payload + n);
+  }
   // Closes the open step (the next push goes to the following step).
   void end_step() { offsets_.push_back(static_cast<std::uint32_t>(ids_.size())); }
   // Closes steps until `t` steps are closed (steps without events).

@@ -45,16 +45,18 @@ struct IntegrateFire {
     if (leak != 1.0f)
       for (float& x : v) x *= leak;
   }
+  // Integrates the constant drive (when not null), fires and resets in one vectorized
+  // pass; the fired ids (increasing) are left in scan.ids; returns how many.
+  std::size_t fire_fused(float* v, const float* drive, const float* theta, int channels,
+                         std::size_t positions, Scan scan) const {
+    return kernels::if_fire(v, drive, theta, channels, positions, reset == ResetMode::Zero,
+                            scan.ids);
+  }
   template <class Emit>
   void fire(float* v, const float* theta, int channels, std::size_t positions, Scan scan,
             Emit&& emit) const {
-    const std::size_t hits = kernels::at_threshold(v, theta, channels, positions, false, scan.ids);
-    for (std::size_t h = 0; h < hits; ++h) {
-      const std::int32_t i = scan.ids[h];
-      const float th = theta[i % channels];
-      v[i] = reset == ResetMode::Subtract ? v[i] - th : 0.0f;
-      emit(i, 1.0f);
-    }
+    const std::size_t hits = fire_fused(v, nullptr, theta, channels, positions, scan);
+    for (std::size_t h = 0; h < hits; ++h) emit(scan.ids[h], 1.0f);
   }
 };
 

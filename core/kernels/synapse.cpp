@@ -248,6 +248,111 @@ std::size_t at_threshold(const float* v, const float* theta, int channels, std::
               : at_threshold_generic<false>(v, theta, channels, rows, out);
 }
 
+std::size_t if_fire_ref(float* v, const float* drive, const float* theta, int channels,
+                        std::size_t rows, bool to_zero, std::int32_t* out) {
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) {
+      const std::size_t i = r * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c);
+      if (drive) v[i] = v[i] + drive[i];
+      if (v[i] >= theta[c]) {
+        v[i] = to_zero ? 0.0f : v[i] - theta[c];
+        out[n++] = static_cast<std::int32_t>(i);
+      }
+    }
+  return n;
+}
+
+namespace {
+
+// Portable path: blocks of 16 neurons of one row; integrate, fire and reset in a
+// vectorizable loop that records the flags, then a branch-free compaction.
+template <bool Drive, bool ToZero>
+BRISK_CLONES std::size_t if_fire_generic(float* __restrict v, const float* __restrict drive,
+                                         const float* __restrict theta, int channels,
+                                         std::size_t rows, std::int32_t* __restrict out) {
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = v + r * static_cast<std::size_t>(channels);
+    const float* d = Drive ? drive + r * static_cast<std::size_t>(channels) : nullptr;
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c0 = 0; c0 < channels; c0 += 16) {
+      const int m = std::min(16, channels - c0);
+      int fired[16];
+      int any = 0;
+      for (int j = 0; j < m; ++j) {
+        float x = row[c0 + j];
+        if (Drive) x = x + d[c0 + j];
+        const float th = theta[c0 + j];
+        fired[j] = x >= th;
+        any |= fired[j];
+        row[c0 + j] = fired[j] ? (ToZero ? 0.0f : x - th) : x;
+      }
+      if (!any) continue;
+      for (int j = 0; j < m; ++j) {
+        out[n] = base + c0 + j;
+        n += static_cast<std::size_t>(fired[j]);
+      }
+    }
+  }
+  return n;
+}
+
+#if BRISK_HAVE_AVX512
+// AVX-512: 16 neurons per vector; the reset is a masked subtract (or masked zero) and the
+// fired ids are compressed in a register (see at_threshold_avx512).
+template <bool Drive, bool ToZero>
+__attribute__((target("avx512f"))) std::size_t if_fire_avx512(
+    float* v, const float* drive, const float* theta, int channels, std::size_t rows,
+    std::int32_t* out) {
+  std::size_t n = 0;
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = v + r * static_cast<std::size_t>(channels);
+    const float* d = Drive ? drive + r * static_cast<std::size_t>(channels) : nullptr;
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; c += 16) {
+      const int left = channels - c;
+      const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                         : static_cast<__mmask16>((1u << left) - 1u);
+      __m512 x = _mm512_maskz_loadu_ps(valid, row + c);
+      if (Drive) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(valid, d + c));
+      const __m512 th = _mm512_maskz_loadu_ps(valid, theta + c);
+      const __mmask16 fire = _mm512_mask_cmp_ps_mask(valid, x, th, _CMP_GE_OQ);
+      x = ToZero ? _mm512_mask_mov_ps(x, fire, _mm512_setzero_ps())
+                 : _mm512_mask_sub_ps(x, fire, x, th);
+      _mm512_mask_storeu_ps(row + c, valid, x);
+      if (!fire) continue;
+      const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(base + c));
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(fire, ids));
+      n += static_cast<std::size_t>(__builtin_popcount(fire));
+    }
+  }
+  return n;
+}
+#endif
+
+template <bool Drive, bool ToZero>
+std::size_t if_fire_dispatch(float* v, const float* drive, const float* theta, int channels,
+                             std::size_t rows, std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (avx512) return if_fire_avx512<Drive, ToZero>(v, drive, theta, channels, rows, out);
+#endif
+  return if_fire_generic<Drive, ToZero>(v, drive, theta, channels, rows, out);
+}
+
+}  // namespace
+
+std::size_t if_fire(float* v, const float* drive, const float* theta, int channels,
+                    std::size_t rows, bool to_zero, std::int32_t* out) {
+  if (drive)
+    return to_zero ? if_fire_dispatch<true, true>(v, drive, theta, channels, rows, out)
+                   : if_fire_dispatch<true, false>(v, drive, theta, channels, rows, out);
+  return to_zero ? if_fire_dispatch<false, true>(v, drive, theta, channels, rows, out)
+                 : if_fire_dispatch<false, false>(v, drive, theta, channels, rows, out);
+}
+
 BRISK_CLONES
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
                     float top, std::int32_t* q) {

@@ -53,6 +53,15 @@ void add_into(float* v, const float* a, std::size_t n);
 // many were written (out needs rows * channels + 16 entries).
 std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
                          bool both, std::int32_t* out);
+// Integrate-and-fire step of a population in one pass: v += drive (when drive is not
+// null), then every neuron with v >= theta[c] is reset (v - theta[c], or 0 with
+// `to_zero`) and its index written to out (increasing); returns how many fired (out needs
+// rows * channels + 16 entries). The same float operations, in the same order, as
+// add_into + at_threshold + a scalar reset, so results are bitwise equal to if_fire_ref.
+std::size_t if_fire(float* v, const float* drive, const float* theta, int channels,
+                    std::size_t rows, bool to_zero, std::int32_t* out);
+std::size_t if_fire_ref(float* v, const float* drive, const float* theta, int channels,
+                        std::size_t rows, bool to_zero, std::int32_t* out);
 // Radix output: q = clip(floor(v / theta[c]), 0, top) over rows of `channels` neurons
 // (top is an integer).
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,

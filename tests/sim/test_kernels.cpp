@@ -132,6 +132,32 @@ TEST_CASE("population scans: neurons at threshold and nonzero, over ragged sizes
   }
 }
 
+TEST_CASE("if_fire: fused integrate/fire/reset equals the scalar reference bitwise") {
+  std::mt19937 rng(16);
+  std::uniform_real_distribution<float> u(-1.0f, 2.0f);
+  for (int trial = 0; trial < 60; ++trial) {
+    const int ch = 1 + static_cast<int>(rng() % 40);
+    const std::size_t rows = 1 + rng() % 30, n = rows * static_cast<std::size_t>(ch);
+    std::vector<float> v(n), drive(n), th(static_cast<std::size_t>(ch));
+    for (auto& x : v) x = u(rng);
+    for (auto& x : drive) x = 0.3f * u(rng);
+    for (auto& x : th) x = 0.25f + 0.25f * static_cast<float>(rng() % 4);
+    for (bool with_drive : {false, true})
+      for (bool to_zero : {false, true}) {
+        CAPTURE(with_drive);
+        CAPTURE(to_zero);
+        auto a = v, b = v;
+        std::vector<std::int32_t> ia(n + 16), ib(n + 16);
+        const float* d = with_drive ? drive.data() : nullptr;
+        const std::size_t ka = kernels::if_fire(a.data(), d, th.data(), ch, rows, to_zero, ia.data());
+        const std::size_t kb = kernels::if_fire_ref(b.data(), d, th.data(), ch, rows, to_zero, ib.data());
+        REQUIRE(ka == kb);
+        CHECK(std::equal(ia.begin(), ia.begin() + static_cast<std::ptrdiff_t>(ka), ib.begin()));
+        CHECK(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
+      }
+  }
+}
+
 TEST_CASE("nonzero_i32: radix integers, sparse and dense, over ragged sizes") {
   std::mt19937 rng(15);
   for (int trial = 0; trial < 60; ++trial) {
