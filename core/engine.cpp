@@ -71,6 +71,8 @@ class Simulator {
       : net_(net), plan_(net.layers()), opts_(o) {
     steps_ = net.is_radix() || o.timesteps <= 0 ? net.total_steps() : o.timesteps;
     for (const auto& p : plan_) max_size_ = std::max(max_size_, p.size());
+    pool_maps_.resize(plan_.size());
+    for (std::size_t l = 0; l < plan_.size(); ++l) plan_pool_map(l);
     links_.assign(plan_.size(), ValueLink{});
     silent_.assign(plan_.size(), false);
     if (!digit_level && net.is_radix() && net.options().radix_fold && net.options().radix_values)
@@ -182,6 +184,35 @@ class Simulator {
   std::vector<bool> silent_;      // per producer: q is read directly, no digit events
 
   static bool pow2(int b) { return (b & (b - 1)) == 0; }
+
+  // AvgPool2D whose windows do not overlap (stride >= window, the usual 2x2/2): each
+  // input id feeds at most one output, so an event is one indexed add with no tap walk.
+  struct PoolMap {
+    std::vector<std::int32_t> target;  // per input id: output id, or -1
+    std::vector<float> weight;         // per input id: the window weight of its output
+  };
+  std::vector<PoolMap> pool_maps_;  // per layer; empty = walk the taps
+
+  void plan_pool_map(std::size_t l) {
+    const PlanLayer& p = plan_[l];
+    if (p.kernel != KernelKind::AvgPool2D) return;
+    const auto& t = p.taps;
+    for (std::size_t q = 0; q + 1 < t.start.size(); ++q)
+      if (t.start[q + 1] - t.start[q] > 1) return;
+    PoolMap m;
+    const std::size_t n = t.pos_of.size();
+    m.target.assign(n, -1);
+    m.weight.assign(n, 0.0f);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto q = static_cast<std::size_t>(t.pos_of[i]);
+      if (t.start[q + 1] == t.start[q]) continue;
+      const auto o = static_cast<std::size_t>(t.out[static_cast<std::size_t>(t.start[q])]);
+      const std::size_t c = i - q * static_cast<std::size_t>(p.in_c);
+      m.target[i] = static_cast<std::int32_t>(o * static_cast<std::size_t>(p.c) + c);
+      m.weight[i] = p.weight[o];
+    }
+    pool_maps_[l] = std::move(m);
+  }
 
   // Finds the links: consumer C (radix, folded, one input) <- [Identity | AvgPool2D]* <- R
   // (radix, same base and digits, power-of-two base so that digit events of pooled sums
@@ -390,7 +421,19 @@ class Simulator {
           for (std::size_t e = 0; e < n; ++e) sops += p.fanout[static_cast<std::size_t>(ids[e])];
         break;
       }
-      case KernelKind::AvgPool2D:
+      case KernelKind::AvgPool2D: {
+        const PoolMap& map = pool_maps_[static_cast<std::size_t>(&p - plan_.data())];
+        if (!map.target.empty()) {
+          const std::int32_t* tg = map.target.data();
+          const float* pw = map.weight.data();
+          for (std::size_t e = 0; e < n; ++e) {
+            const auto i = static_cast<std::size_t>(ids[e]);
+            if (tg[i] < 0) continue;
+            target[tg[i]] += pay[e] * pw[i];
+            ++sops;
+          }
+          break;
+        }
         for (std::size_t e = 0; e < n; ++e) {
           const int pos = p.taps.pos_of[static_cast<std::size_t>(ids[e])];
           const std::size_t c = static_cast<std::size_t>(ids[e] - pos * p.in_c);
@@ -402,6 +445,7 @@ class Simulator {
           sops += p.taps.start[q + 1] - p.taps.start[q];
         }
         break;
+      }
       case KernelKind::GlobalAvgPool:
         for (std::size_t e = 0; e < n; ++e)
           target[static_cast<std::size_t>(ids[e] % p.in_c)] += pay[e] * p.weight[0];
