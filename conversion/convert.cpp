@@ -98,7 +98,7 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
   std::vector<std::int64_t> indices;
   Dataset samples;
   AnnCache cache;
-  if (calib && calib->count() > 0) {
+  if (need && calib && calib->count() > 0) {  // unused data is not recorded as used
     indices = draw_indices(calib->count(), opts.calib_samples, opts.seed);
     samples = subset(*calib, indices);
     std::vector<char> keep(ann.layers.size(), 0);
