@@ -739,32 +739,45 @@ class Simulator {
         sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q), bits)) * fan(static_cast<std::size_t>(i));
       }
     } else {
-      const PlanLayer& P = plan_[static_cast<std::size_t>(link.pool)];
-      const auto pc = static_cast<std::size_t>(P.c);
-      for (const std::int32_t i : src.nz) {
-        const std::int32_t q = src.aux[static_cast<std::size_t>(i)];
-        const int pos = P.taps.pos_of[static_cast<std::size_t>(i)];
-        const std::size_t c = static_cast<std::size_t>(i - pos * P.in_c);
-        const auto qp = static_cast<std::size_t>(pos);
-        const float qf = static_cast<float>(q);
-        for (auto k = static_cast<std::size_t>(P.taps.start[qp]); k < static_cast<std::size_t>(P.taps.start[qp + 1]); ++k) {
-          const auto o = static_cast<std::size_t>(P.taps.out[k]);
-          w.dense_in[o * pc + c] += qf * P.weight[o];
-          w.or_mask[o * pc + c] |= q;
-        }
-      }
-      const std::size_t n = kernels::nonzero(w.dense_in.data(), P.size(), w.rows.data());
-      for (std::size_t e = 0; e < n; ++e) {
-        const auto o = static_cast<std::size_t>(w.rows[e]);
-        w.ev_ids.push_back(w.rows[e]);
-        w.ev_pay.push_back(w.dense_in[o]);
-        sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(w.or_mask[o]), bits)) * fan(o);
-        w.dense_in[o] = 0.0f;
-        w.or_mask[o] = 0;
-      }
+      sops += pool_values(w, plan_[static_cast<std::size_t>(link.pool)], src.aux.data(), bits, fan);
     }
     s.sops += sops;
     integrate(w, p, s, 0, w.ev_ids, w.ev_pay, s.v.data(), false);
+  }
+
+  // The pooled integers of a value link, window by window (channels innermost, so the
+  // loops vectorize): dense_in[o] = sum_j w_o q_j in increasing j, as the scatter adds
+  // them (q >= 0, so the zero terms change no bit), and the OR of the q_j for the digit
+  // events. Appends the nonzero outputs to ev_ids/ev_pay; returns their SOPs.
+  template <class Fan>
+  std::uint64_t pool_values(Worker& w, const PlanLayer& P, const std::int32_t* q, int bits,
+                            Fan&& fan) const {
+    const auto C = static_cast<std::size_t>(P.c);
+    for (int oy = 0; oy < P.h; ++oy)
+      for (int ox = 0; ox < P.w; ++ox) {
+        const std::size_t o = static_cast<std::size_t>(oy) * P.w + ox;
+        const float wo = P.weight[o];
+        float* __restrict dv = w.dense_in.data() + o * C;
+        std::int32_t* __restrict om = w.or_mask.data() + o * C;
+        for_window(P, oy, ox, [&](std::size_t pos) {
+          const std::int32_t* __restrict qr = q + pos * C;
+          for (std::size_t c = 0; c < C; ++c) {
+            dv[c] += static_cast<float>(qr[c]) * wo;
+            om[c] |= qr[c];
+          }
+        });
+      }
+    const std::size_t n = kernels::nonzero(w.dense_in.data(), P.size(), w.rows.data());
+    std::uint64_t sops = 0;
+    for (std::size_t e = 0; e < n; ++e) {
+      const auto o = static_cast<std::size_t>(w.rows[e]);
+      w.ev_ids.push_back(w.rows[e]);
+      w.ev_pay.push_back(w.dense_in[o]);
+      sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(w.or_mask[o]), bits)) * fan(o);
+      w.dense_in[o] = 0.0f;
+    }
+    std::fill_n(w.or_mask.begin(), P.size(), 0);
+    return sops;
   }
 
   // End of the window: U_K * (bias [+ analog current]) + V0, then q.
