@@ -56,6 +56,7 @@ struct Worker {
   std::vector<std::int64_t> levels;  // radix encoder scratch
   std::vector<float> pay;          // radix emission scratch
   std::vector<std::int32_t> or_mask;  // radix value links: OR of the pooled integers
+  std::vector<std::uint16_t> fired;   // if_window(): firing bits [step][vector]
   std::vector<float> logits;
   std::vector<std::uint64_t> correct;  // per step
   std::int32_t label = -1;
@@ -111,6 +112,10 @@ class Simulator {
     w.levels.assign(plan_.front().size(), 0);
     w.pay.assign(max_size_ + 1, 0.0f);
     w.or_mask.assign(max_size_, 0);
+    std::size_t fired = 0;
+    for (const auto& p : plan_)
+      if (whole_window_if(p)) fired = std::max(fired, if_vectors(p) * static_cast<std::size_t>(steps_));
+    w.fired.assign(fired, 0);
     w.logits.assign(plan_[static_cast<std::size_t>(net_.output())].size(), 0.0f);
     w.correct.assign(static_cast<std::size_t>(steps_), 0);
   }
@@ -124,7 +129,10 @@ class Simulator {
     if (opts_.schedule == Schedule::LayerMajor) {
       for (int l = 1; l < nl; ++l) {
         const auto t0 = opts_.time_layers ? Clock::now() : Clock::time_point{};
-        for (int t = 0; t < steps_; ++t) step(w, l, t);
+        if (whole_window_if(plan_[static_cast<std::size_t>(l)]))
+          if_window(w, l);
+        else
+          for (int t = 0; t < steps_; ++t) step(w, l, t);
         if (opts_.time_layers)
           w.layers[static_cast<std::size_t>(l)].seconds +=
               std::chrono::duration<double>(Clock::now() - t0).count();
@@ -184,6 +192,33 @@ class Simulator {
   std::vector<bool> silent_;      // per producer: q is read directly, no digit events
 
   static bool pow2(int b) { return (b & (b - 1)) == 0; }
+
+  // An IF layer driven only by a constant current (direct input) runs all its steps in
+  // one pass when layers run one after the other: each 16-neuron vector keeps its
+  // potential in a register over the T steps (kernels::if_fire_steps), then each step's
+  // firing bits become that step's events. Same float operations as step by step.
+  bool whole_window_if(const PlanLayer& p) const {
+    return opts_.schedule == Schedule::LayerMajor && p.neuron == NeuronKind::IF && !p.analog &&
+           p.leak == 1.0f && !p.inputs.empty() &&
+           plan_[static_cast<std::size_t>(p.inputs.front())].analog && p.c > 0;
+  }
+  static std::size_t if_vectors(const PlanLayer& p) {
+    return p.size() / static_cast<std::size_t>(p.c) * static_cast<std::size_t>((p.c + 15) / 16);
+  }
+  void if_window(Worker& w, int l) const {
+    const PlanLayer& p = plan_[static_cast<std::size_t>(l)];
+    LayerState& s = w.layers[static_cast<std::size_t>(l)];
+    const std::size_t rows = p.size() / static_cast<std::size_t>(p.c), vecs = if_vectors(p);
+    kernels::if_fire_steps(s.v.data(), s.drive.data(), p.threshold.data(), p.c, rows,
+                           p.reset == ResetMode::Zero, steps_, w.fired.data());
+    for (int t = 0; t < steps_; ++t) {
+      const std::size_t n = kernels::fired_ids(w.fired.data() + static_cast<std::size_t>(t) * vecs,
+                                               p.c, rows, w.rows.data());
+      s.train.push_n(w.rows.data(), n, 1.0f);
+      s.spikes += n;
+      s.train.end_step();
+    }
+  }
 
   // AvgPool2D whose windows do not overlap (stride >= window, the usual 2x2/2): each
   // input id feeds at most one output, so an event is one indexed add with no tap walk.

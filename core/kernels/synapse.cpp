@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -352,6 +353,144 @@ std::size_t if_fire(float* v, const float* drive, const float* theta, int channe
                    : if_fire_dispatch<true, false>(v, drive, theta, channels, rows, out);
   return to_zero ? if_fire_dispatch<false, true>(v, drive, theta, channels, rows, out)
                  : if_fire_dispatch<false, false>(v, drive, theta, channels, rows, out);
+}
+
+// Reference: step by step through if_fire_ref, bits from its ids.
+void if_fire_steps_ref(float* v, const float* drive, const float* theta, int channels,
+                       std::size_t rows, bool to_zero, int steps, std::uint16_t* fired) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  const std::size_t vecs = rows * chunks, n = rows * static_cast<std::size_t>(channels);
+  std::vector<std::int32_t> ids(n);
+  for (int t = 0; t < steps; ++t) {
+    std::uint16_t* f = fired + static_cast<std::size_t>(t) * vecs;
+    std::fill(f, f + vecs, std::uint16_t{0});
+    const std::size_t k = if_fire_ref(v, drive, theta, channels, rows, to_zero, ids.data());
+    for (std::size_t h = 0; h < k; ++h) {
+      const auto i = static_cast<std::size_t>(ids[h]);
+      const std::size_t r = i / static_cast<std::size_t>(channels), c = i % static_cast<std::size_t>(channels);
+      f[r * chunks + c / 16] = static_cast<std::uint16_t>(f[r * chunks + c / 16] | (1u << (c % 16)));
+    }
+  }
+}
+
+namespace {
+
+template <bool ToZero>
+BRISK_CLONES void if_fire_steps_generic(float* __restrict v, const float* __restrict drive,
+                                        const float* __restrict theta, int channels,
+                                        std::size_t rows, int steps,
+                                        std::uint16_t* __restrict fired) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  const std::size_t vecs = rows * chunks;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const std::size_t c0 = k * 16;
+      const int m = std::min(16, channels - static_cast<int>(c0));
+      float x[16] = {}, d[16] = {}, th[16] = {};
+      float* row = v + r * static_cast<std::size_t>(channels) + c0;
+      for (int j = 0; j < m; ++j) {
+        x[j] = row[j];
+        d[j] = drive[r * static_cast<std::size_t>(channels) + c0 + static_cast<std::size_t>(j)];
+        th[j] = theta[c0 + static_cast<std::size_t>(j)];
+      }
+      for (int t = 0; t < steps; ++t) {
+        unsigned bits = 0;
+        for (int j = 0; j < 16; ++j) {
+          const float y = x[j] + d[j];
+          const bool f = j < m && y >= th[j];
+          bits |= static_cast<unsigned>(f) << j;
+          x[j] = f ? (ToZero ? 0.0f : y - th[j]) : y;
+        }
+        fired[static_cast<std::size_t>(t) * vecs + r * chunks + k] = static_cast<std::uint16_t>(bits);
+      }
+      for (int j = 0; j < m; ++j) row[j] = x[j];
+    }
+}
+
+#if BRISK_HAVE_AVX512
+template <bool ToZero>
+__attribute__((target("avx512f,popcnt"))) void if_fire_steps_avx512(
+    float* v, const float* drive, const float* theta, int channels, std::size_t rows, int steps,
+    std::uint16_t* fired) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  const std::size_t vecs = rows * chunks;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const std::size_t c0 = k * 16;
+      const int left = channels - static_cast<int>(c0);
+      const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                         : static_cast<__mmask16>((1u << left) - 1u);
+      float* row = v + r * static_cast<std::size_t>(channels) + c0;
+      __m512 x = _mm512_maskz_loadu_ps(valid, row);
+      const __m512 d = _mm512_maskz_loadu_ps(valid, drive + r * static_cast<std::size_t>(channels) + c0);
+      const __m512 th = _mm512_maskz_loadu_ps(valid, theta + c0);
+      std::uint16_t* f = fired + r * chunks + k;
+      for (int t = 0; t < steps; ++t) {
+        x = _mm512_add_ps(x, d);
+        const __mmask16 fire = _mm512_mask_cmp_ps_mask(valid, x, th, _CMP_GE_OQ);
+        x = ToZero ? _mm512_mask_mov_ps(x, fire, _mm512_setzero_ps())
+                   : _mm512_mask_sub_ps(x, fire, x, th);
+        f[static_cast<std::size_t>(t) * vecs] = static_cast<std::uint16_t>(fire);
+      }
+      _mm512_mask_storeu_ps(row, valid, x);
+    }
+}
+
+__attribute__((target("avx512f,popcnt"))) std::size_t fired_ids_avx512(
+    const std::uint16_t* fired, int channels, std::size_t rows, std::int32_t* out) {
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const __mmask16 bits = fired[r * chunks + k];
+      const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels) + k * 16);
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(bits, _mm512_add_epi32(lanes, _mm512_set1_epi32(base))));
+      n += static_cast<std::size_t>(__builtin_popcount(bits));
+    }
+  return n;
+}
+#endif
+
+std::size_t fired_ids_generic(const std::uint16_t* fired, int channels, std::size_t rows,
+                              std::int32_t* out) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const unsigned bits = fired[r * chunks + k];
+      if (!bits) continue;
+      const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels) + k * 16);
+      for (int j = 0; j < 16; ++j) {
+        out[n] = base + j;
+        n += (bits >> j) & 1u;
+      }
+    }
+  return n;
+}
+
+}  // namespace
+
+void if_fire_steps(float* v, const float* drive, const float* theta, int channels,
+                   std::size_t rows, bool to_zero, int steps, std::uint16_t* fired) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
+  if (avx512) {
+    if (to_zero) return if_fire_steps_avx512<true>(v, drive, theta, channels, rows, steps, fired);
+    return if_fire_steps_avx512<false>(v, drive, theta, channels, rows, steps, fired);
+  }
+#endif
+  if (to_zero) return if_fire_steps_generic<true>(v, drive, theta, channels, rows, steps, fired);
+  return if_fire_steps_generic<false>(v, drive, theta, channels, rows, steps, fired);
+}
+
+std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows,
+                      std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
+  if (avx512) return fired_ids_avx512(fired, channels, rows, out);
+#endif
+  return fired_ids_generic(fired, channels, rows, out);
 }
 
 BRISK_CLONES

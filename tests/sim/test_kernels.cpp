@@ -158,6 +158,37 @@ TEST_CASE("if_fire: fused integrate/fire/reset equals the scalar reference bitwi
   }
 }
 
+TEST_CASE("if_fire_steps: T steps in registers equal the reference; fired_ids decode the bits") {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> u(-0.5f, 1.0f);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int ch = 1 + static_cast<int>(rng() % 40), steps = 1 + static_cast<int>(rng() % 12);
+    const std::size_t rows = 1 + rng() % 20, n = rows * static_cast<std::size_t>(ch);
+    const std::size_t vecs = rows * static_cast<std::size_t>((ch + 15) / 16);
+    std::vector<float> v(n), drive(n), th(static_cast<std::size_t>(ch));
+    for (auto& x : v) x = u(rng);
+    for (auto& x : drive) x = 0.6f * u(rng);
+    for (auto& x : th) x = 0.25f + 0.25f * static_cast<float>(rng() % 4);
+    for (bool to_zero : {false, true}) {
+      CAPTURE(to_zero);
+      auto a = v, b = v, c = v;
+      std::vector<std::uint16_t> fa(vecs * static_cast<std::size_t>(steps)), fb(fa.size());
+      kernels::if_fire_steps(a.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fa.data());
+      kernels::if_fire_steps_ref(b.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fb.data());
+      CHECK(fa == fb);
+      CHECK(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
+      // Each step's ids are those of a step-by-step if_fire.
+      std::vector<std::int32_t> ids(n + 16), expect(n + 16);
+      for (int t = 0; t < steps; ++t) {
+        const std::size_t ke = kernels::if_fire(c.data(), drive.data(), th.data(), ch, rows, to_zero, expect.data());
+        const std::size_t k = kernels::fired_ids(fa.data() + static_cast<std::size_t>(t) * vecs, ch, rows, ids.data());
+        REQUIRE(k == ke);
+        CHECK(std::equal(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), expect.begin()));
+      }
+    }
+  }
+}
+
 TEST_CASE("nonzero_i32: radix integers, sparse and dense, over ragged sizes") {
   std::mt19937 rng(15);
   for (int trial = 0; trial < 60; ++trial) {
