@@ -55,6 +55,25 @@ Dataset load_data(const po::variables_map& vm, const char* flag) {
   return load_dataset(vm[flag].as<std::string>(), o);
 }
 
+void add_energy_options(po::options_description& options) {
+  const EnergyModel defaults;
+  options.add_options()
+      ("pj-ac", po::value<double>()->default_value(defaults.pj_per_ac, fmt::format("{:g}", defaults.pj_per_ac)),
+       "energy of one accumulate (one SOP), picojoules")
+      ("pj-mac", po::value<double>()->default_value(defaults.pj_per_mac, fmt::format("{:g}", defaults.pj_per_mac)),
+       "energy of one multiply-accumulate (ANN, analog input), picojoules");
+}
+
+EnergyModel energy_model(const po::variables_map& vm) {
+  EnergyModel e;
+  e.pj_per_ac = vm["pj-ac"].as<double>();
+  e.pj_per_mac = vm["pj-mac"].as<double>();
+  if (!(e.pj_per_ac >= 0) || !(e.pj_per_mac >= 0))
+    throw UsageError(fmt::format("--pj-ac and --pj-mac must be >= 0, got {:g} and {:g}",
+                                 e.pj_per_ac, e.pj_per_mac));
+  return e;
+}
+
 void add_thread_option(po::options_description& options) {
   options.add_options()("threads", po::value<int>()->default_value(0),
                         "worker threads (0 = all cores)");

@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <string>
 
+#include "core/metrics.hpp"
 #include "data/dataset.hpp"
 
 namespace brisk::cli {
@@ -27,6 +28,10 @@ void add_data_options(po::options_description& options, const char* flag = "data
                       bool required = true);
 // Loads the dataset named by --<flag> with the slice options.
 Dataset load_data(const po::variables_map& vm, const char* flag = "data");
+
+// --pj-ac E --pj-mac E: the energy model (pJ per accumulate / per multiply-accumulate)
+void add_energy_options(po::options_description& options);
+EnergyModel energy_model(const po::variables_map& vm);
 
 // --threads N (0 = all cores)
 void add_thread_option(po::options_description& options);

@@ -34,6 +34,7 @@ int cmd_run(int argc, char** argv) {
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
+  add_energy_options(opts);
   po::positional_options_description pos;
   pos.add("network", 1);
   po::variables_map vm;
@@ -55,7 +56,7 @@ int cmd_run(int argc, char** argv) {
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
-  const Evaluation e = evaluate(c, d, timesteps, threads);
+  const Evaluation e = evaluate(c, d, timesteps, threads, energy_model(vm));
 
   std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
                            converted ? "" : ", converted in memory", c.spec.timesteps);

@@ -145,12 +145,14 @@ int cmd_sweep(int argc, char** argv) {
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
+  add_energy_options(opts);
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
 
   const ConvertOptions base = conversion_options(vm);
+  const EnergyModel energy = energy_model(vm);
   const auto methods = parse_list(vm["methods"].as<std::string>());
   for (const auto& m : methods) parse_method(m);  // UsageError for an unknown one
   std::vector<std::pair<std::string, CalibrationOptions>> stages;
@@ -178,7 +180,7 @@ int cmd_sweep(int argc, char** argv) {
     const Conversion c = convert_loaded(in, o);
     Row r;
     r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const Evaluation e = evaluate(c, d, 0, base.threads);
+    const Evaluation e = evaluate(c, d, 0, base.threads, energy);
     const double n = static_cast<double>(e.samples);
     r.method = method;
     r.stage = stage;

@@ -34,7 +34,7 @@ void add_conversion_options(po::options_description& options) {
       ("balance", po::value<std::string>()->default_value("mse"),
        "threshold balancing: mse (the clip value minimising the code's clip-floor error at this T "
        "or K), percentile, or max")
-      ("percentile", po::value<double>()->default_value(99.9), "percentile p for --balance percentile")
+      ("percentile", po::value<double>()->default_value(99.9, "99.9"), "percentile p for --balance percentile")
       ("per-channel", po::bool_switch(), "one threshold per output channel instead of per layer")
       ("calib-data", po::value<std::string>()->default_value("fashion-mnist:train"),
        "calibration data spec (a training split)")
@@ -46,7 +46,7 @@ void add_conversion_options(po::options_description& options) {
        "size of the calibration pool (0 = all from --calib-offset on)")
       ("calibrate", po::value<std::string>()->default_value("none"),
        "layer-wise calibration stages: none, all, or a comma list of weights,bias,potential")
-      ("ridge", po::value<double>()->default_value(0.05),
+      ("ridge", po::value<double>()->default_value(0.05, "0.05"),
        "weight calibration: pull towards the original weights (relative to the Gram diagonal)")
       ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the calibration sample draw")
       ("arch", po::value<std::string>()->default_value(""), "architecture JSON for a weights-only Keras file")
@@ -217,7 +217,8 @@ double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<i
   return d.count() ? static_cast<double>(correct) / static_cast<double>(d.count()) : 0.0;
 }
 
-Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads) {
+Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
+                    const EnergyModel& energy) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
   check_sample_shape(c.ann, d.shape, d.source);
   Evaluation e;
@@ -232,6 +233,8 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   RunOptions ro;
   ro.threads = threads;
   ro.timesteps = timesteps;
+  ro.energy = energy;
+  e.energy = energy;
   e.result = run(net, d, ro);
   e.timesteps = e.result.steps;
   std::size_t agree = 0;
@@ -303,6 +306,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
   j["sops_per_sample"] = static_cast<double>(r.total_sops) / n;
   j["analog_macs_per_sample"] = static_cast<double>(r.total_analog_macs) / n;
   j["snn_energy_uj_per_sample"] = r.snn_energy_pj * 1e-6;
+  j["energy_model"] = {{"pj_per_ac", e.energy.pj_per_ac}, {"pj_per_mac", e.energy.pj_per_mac}};
   j["ann_energy_uj_per_sample"] = r.ann_energy_pj * 1e-6;
   j["ann_macs_per_sample"] = r.ann_macs;
   j["images_per_second"] = r.images_per_second();

@@ -55,9 +55,11 @@ struct Evaluation {
   double ref_accuracy = 0;    // the ANN the SNN approximates (radix: the quantized ANN)
   bool quantized_reference = false;
   double agreement = 0;       // SNN predictions equal to the reference ANN's
+  EnergyModel energy;         // pJ per accumulate / per MAC used for the estimates
   RunResult result;
 };
-Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads);
+Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
+                    const EnergyModel& energy = {});
 void print_evaluation(const Evaluation& e, std::ostream& out);
 nlohmann::json evaluation_json(const Evaluation& e);
 
