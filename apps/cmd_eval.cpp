@@ -1,15 +1,9 @@
 // brisk eval: the imported ANN as a float network on a dataset — the baseline every SNN
 // figure is compared with.
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -24,46 +18,6 @@
 namespace brisk::cli {
 
 namespace {
-
-// Predicted class of every sample (first maximum wins), computed in parallel; the result
-// does not depend on the thread count.
-std::vector<int> predict_all(const Graph& g, const Dataset& d, int threads) {
-  std::vector<int> predicted(d.count(), -1);
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, d.count(), 16),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        std::vector<std::vector<float>> buffers;  // reused across the chunk
-                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                          auto logits = forward(g, d.sample(i), &buffers);
-                          predicted[i] = static_cast<int>(
-                              std::max_element(logits.begin(), logits.end()) - logits.begin());
-                        }
-                      });
-  });
-  return predicted;
-}
-
-// Writes `text` to `path` through a temporary file and a rename, so a reader never sees a
-// half-written file and a failure leaves nothing behind.
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw InputError(fmt::format("{}: cannot write the JSON report", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw InputError(fmt::format("{}: cannot write the JSON report ({})", path, ec.message()));
-  }
-}
 
 }  // namespace
 
@@ -103,7 +57,7 @@ int cmd_eval(int argc, char** argv) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
 
   const auto start = std::chrono::steady_clock::now();
-  const auto predicted = predict_all(g, d, threads);
+  const auto predicted = ann_predictions(g, d, threads);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::size_t correct = 0;
   for (std::size_t i = 0; i < d.count(); ++i) correct += predicted[i] == d.y[i] ? 1 : 0;
@@ -129,7 +83,7 @@ int cmd_eval(int argc, char** argv) {
     j["threads"] = threads;
     j["seconds"] = seconds;
     j["meta"] = g.meta;
-    write_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    write_text_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
   }
   return 0;
 }

@@ -1,14 +1,8 @@
 #include "apps/conversion_cli.hpp"
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -200,17 +194,7 @@ void print_conversion(const Conversion& c, std::ostream& out) {
 }
 
 double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<int>* predictions) {
-  std::vector<int> pred(d.count(), -1);
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, d.count(), 16), [&](const auto& r) {
-      std::vector<std::vector<float>> buffers;
-      for (std::size_t i = r.begin(); i != r.end(); ++i) {
-        const auto logits = forward(g, d.sample(i), &buffers);
-        pred[i] = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-      }
-    });
-  });
+  std::vector<int> pred = ann_predictions(g, d, threads);
   std::size_t correct = 0;
   for (std::size_t i = 0; i < d.count(); ++i) correct += pred[i] == d.y[i] ? 1 : 0;
   if (predictions) *predictions = std::move(pred);
@@ -316,25 +300,6 @@ nlohmann::json evaluation_json(const Evaluation& e) {
                            {"spikes_per_sample", static_cast<double>(l.spikes) / n},
                            {"sops_per_sample", static_cast<double>(l.sops) / n}});
   return j;
-}
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw InputError(fmt::format("{}: cannot write the file", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw InputError(fmt::format("{}: cannot write the file ({})", path, ec.message()));
-  }
 }
 
 }  // namespace brisk::cli

@@ -63,7 +63,4 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
 void print_evaluation(const Evaluation& e, std::ostream& out);
 nlohmann::json evaluation_json(const Evaluation& e);
 
-// Writes `text` to `path` through a temporary file and a rename.
-void write_text_atomically(const std::string& path, const std::string& text);
-
 }  // namespace brisk::cli

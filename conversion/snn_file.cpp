@@ -20,16 +20,6 @@ using h5::Handle;
 
 // ---- names of enums in the file ----------------------------------------------------------
 
-const char* act_name(Act a) {
-  switch (a) {
-    case Act::Linear: return "linear";
-    case Act::ReLU: return "relu";
-    case Act::ClippedReLU: return "clipped_relu";
-    case Act::Softmax: return "softmax";
-  }
-  return "?";
-}
-
 const char* neuron_name(NeuronKind n) {
   switch (n) {
     case NeuronKind::None: return "none";
@@ -59,16 +49,12 @@ E parse_enum(const std::string& text, const std::pair<const char*, E> (&table)[N
   throw InputError(fmt::format("{}: unknown value '{}'", where, text));
 }
 
-constexpr std::pair<const char*, OpKind> kOps[] = {
-    {"Input", OpKind::Input},       {"Dense", OpKind::Dense},
-    {"Conv2D", OpKind::Conv2D},     {"AvgPool2D", OpKind::AvgPool2D},
-    {"MaxPool2D", OpKind::MaxPool2D}, {"GlobalAvgPool2D", OpKind::GlobalAvgPool2D},
-    {"Flatten", OpKind::Flatten},   {"Reshape", OpKind::Reshape},
-    {"ZeroPad2D", OpKind::ZeroPad2D}, {"Affine", OpKind::Affine},
-    {"Activation", OpKind::Activation}, {"Add", OpKind::Add},
-    {"Concat", OpKind::Concat}};
-constexpr std::pair<const char*, Act> kActs[] = {
-    {"linear", Act::Linear}, {"relu", Act::ReLU}, {"clipped_relu", Act::ClippedReLU}, {"softmax", Act::Softmax}};
+template <class E>
+E parse_name(const std::string& text, std::optional<E> (*lookup)(std::string_view), const std::string& where) {
+  if (auto value = lookup(text)) return *value;
+  throw InputError(fmt::format("{}: unknown value '{}'", where, text));
+}
+
 constexpr std::pair<const char*, NeuronKind> kNeurons[] = {
     {"none", NeuronKind::None},       {"if", NeuronKind::IF},
     {"radix", NeuronKind::Radix},     {"double_threshold", NeuronKind::DoubleThreshold},
@@ -84,23 +70,6 @@ std::string layer_group(const std::string& graph, std::size_t i) {
 }
 
 // ---- writer ------------------------------------------------------------------------------
-
-// Silences HDF5's own error printing while it lives (library code never prints; failures
-// are reported as InputError instead).
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
 
 class Writer {
  public:
@@ -188,7 +157,7 @@ class Writer {
           fmt::format("cannot write attribute {} on {}", name, obj));
   }
 
-  QuietHdf5 quiet_;
+  h5::QuietErrors quiet_;
   std::string path_;
   Handle file_;
 };
@@ -306,11 +275,11 @@ Graph read_graph(const Reader& r, const std::string& root) {
     if (!r.has(p)) throw InputError(fmt::format("{}: missing group {}", r.path(), p));
     Layer l;
     l.name = r.str(p, "name");
-    l.op = parse_enum(r.str(p, "type"), kOps, r.path() + ": " + p + " type");
+    l.op = parse_name<OpKind>(r.str(p, "type"), op_from_name, r.path() + ": " + p + " type");
     l.source_class = r.str(p, "source_class");
     l.inputs = r.ints(p, "inputs");
     l.out_shape = r.ints(p, "out_shape");
-    l.act = parse_enum(r.str(p, "activation"), kActs, r.path() + ": " + p + " activation");
+    l.act = parse_name<Act>(r.str(p, "activation"), act_from_name, r.path() + ": " + p + " activation");
     if (r.has_attr(p, "act_max")) l.act_max = r.number(p, "act_max");
     l.act_bits = r.integer(p, "act_bits");
     const auto k = r.pair(p, "kernel", 2), s = r.pair(p, "stride", 2), pads = r.pair(p, "pads", 4);

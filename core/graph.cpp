@@ -44,6 +44,28 @@ const char* op_name(OpKind op) {
   return "?";
 }
 
+const char* act_name(Act act) {
+  switch (act) {
+    case Act::Linear: return "linear";
+    case Act::ReLU: return "relu";
+    case Act::ClippedReLU: return "clipped_relu";
+    case Act::Softmax: return "softmax";
+  }
+  return "?";
+}
+
+std::optional<OpKind> op_from_name(std::string_view name) {
+  for (int k = static_cast<int>(OpKind::Input); k <= static_cast<int>(OpKind::Concat); ++k)
+    if (name == op_name(static_cast<OpKind>(k))) return static_cast<OpKind>(k);
+  return std::nullopt;
+}
+
+std::optional<Act> act_from_name(std::string_view name) {
+  for (Act a : {Act::Linear, Act::ReLU, Act::ClippedReLU, Act::Softmax})
+    if (name == act_name(a)) return a;
+  return std::nullopt;
+}
+
 const Layer& Graph::find(const std::string& name) const {
   for (const auto& l : layers)
     if (l.name == name) return l;

@@ -12,8 +12,10 @@
 #include <cstddef>
 #include <limits>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace brisk {
@@ -84,7 +86,10 @@ struct Graph {
 
 std::size_t shape_size(std::span<const int> shape);
 std::string shape_str(std::span<const int> shape);  // "1x28x28"
-const char* op_name(OpKind op);
+const char* op_name(OpKind op);   // "Conv2D": the names files use (native schema, SNN file)
+const char* act_name(Act act);    // "linear", "relu", "clipped_relu", "softmax"
+std::optional<OpKind> op_from_name(std::string_view name);
+std::optional<Act> act_from_name(std::string_view name);
 
 // Fills every out_shape from the Input shape and checks every weight shape against the
 // layer's geometry. Throws InputError naming the layer on any contradiction.

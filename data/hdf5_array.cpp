@@ -8,44 +8,13 @@
 
 #include "core/error.hpp"
 #include "data/file_io.hpp"
+#include "data/hdf5_handle.hpp"
 
 namespace brisk::data {
 
+using h5::Handle;
+
 namespace {
-
-// HDF5 prints an error stack to stderr by default; library code must not print, so the
-// automatic printer is off while we work and restored afterwards (exceptions included).
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// Owns one hid_t and closes it with the matching H5?close.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
 
 std::vector<std::string> root_members(hid_t file) {
   std::vector<std::string> names;
@@ -98,11 +67,11 @@ DType classify(hid_t file_type, const std::string& origin, hid_t& mem_type) {
 Array read_hdf5_array(const std::string& path, const std::string& name) {
   require_nonempty_file(path);
   std::string origin = fmt::format("{}:{}", path, name);
-  QuietHdf5 quiet;
+  h5::QuietErrors quiet;
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw InputError(fmt::format("{}: not an HDF5 file", path));
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) throw InputError(fmt::format("{}: cannot open the HDF5 file (damaged?)", path));
+  if (!file.valid()) throw InputError(fmt::format("{}: cannot open the HDF5 file (damaged?)", path));
 
   if (name.empty() || H5Lexists(file.get(), name.c_str(), H5P_DEFAULT) <= 0) {
     auto members = root_members(file.get());
@@ -110,11 +79,11 @@ Array read_hdf5_array(const std::string& path, const std::string& name) {
                                  members.empty() ? "none" : fmt::format("{}", fmt::join(members, ", "))));
   }
   Handle dset(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!dset.ok()) throw InputError(fmt::format("{}: not a dataset (a group?)", origin));
+  if (!dset.valid()) throw InputError(fmt::format("{}: not a dataset (a group?)", origin));
 
   Handle file_type(H5Dget_type(dset.get()), H5Tclose);
   Handle space(H5Dget_space(dset.get()), H5Sclose);
-  if (!file_type.ok() || !space.ok())
+  if (!file_type.valid() || !space.valid())
     throw InputError(fmt::format("{}: cannot read the dataset's type or shape", origin));
 
   Array a;

@@ -13,23 +13,6 @@ namespace brisk::h5 {
 
 namespace {
 
-// Suspends HDF5's automatic error printing for the lifetime of the object and restores
-// whatever handler was installed before (so callers embedding brisk keep theirs).
-class QuietErrors {
- public:
-  QuietErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
 herr_t close_any_object(hid_t id) { return H5Oclose(id); }
 
 std::string object_name(const std::string& path) { return path.empty() ? "/" : path; }

@@ -14,18 +14,6 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-const std::map<std::string, OpKind>& op_kinds() {
-  static const std::map<std::string, OpKind> kinds{
-      {"Input", OpKind::Input},         {"Dense", OpKind::Dense},
-      {"Conv2D", OpKind::Conv2D},       {"AvgPool2D", OpKind::AvgPool2D},
-      {"MaxPool2D", OpKind::MaxPool2D}, {"GlobalAvgPool2D", OpKind::GlobalAvgPool2D},
-      {"Flatten", OpKind::Flatten},     {"Reshape", OpKind::Reshape},
-      {"ZeroPad2D", OpKind::ZeroPad2D}, {"Affine", OpKind::Affine},
-      {"Activation", OpKind::Activation}, {"Add", OpKind::Add},
-      {"Concat", OpKind::Concat}};
-  return kinds;
-}
-
 class NativeReader {
  public:
   explicit NativeReader(const h5::File& f) : f_(f) {}
@@ -83,11 +71,9 @@ class NativeReader {
 
   void read_activation(const std::string& obj, const std::string& name, Layer& l) const {
     const std::string act = f_.has_attr(obj, "activation") ? f_.string_attr(obj, "activation") : "linear";
-    if (act == "linear") l.act = Act::Linear;
-    else if (act == "relu") l.act = Act::ReLU;
-    else if (act == "clipped_relu") l.act = Act::ClippedReLU;
-    else if (act == "softmax") l.act = Act::Softmax;
-    else fail(name, fmt::format("unsupported activation '{}'", act));
+    const auto kind = act_from_name(act);
+    if (!kind) fail(name, fmt::format("unsupported activation '{}'", act));
+    l.act = *kind;
     if (f_.has_attr(obj, "act_max")) {
       auto m = f_.numbers_attr(obj, "act_max");
       if (m.size() != 1) fail(name, "act_max needs one value");
@@ -102,9 +88,9 @@ class NativeReader {
     Layer l;
     l.name = name;
     const std::string type = f_.string_attr(obj, "type");
-    auto kind = op_kinds().find(type);
-    if (kind == op_kinds().end()) fail(name, fmt::format("unsupported layer type '{}'", type));
-    l.op = kind->second;
+    const auto kind = op_from_name(type);
+    if (!kind) fail(name, fmt::format("unsupported layer type '{}'", type));
+    l.op = *kind;
     l.source_class = f_.has_attr(obj, "source_class") ? f_.string_attr(obj, "source_class") : type;
     if (f_.has_attr(obj, "inputs"))
       for (const auto& src : f_.strings_attr(obj, "inputs")) {
