@@ -105,6 +105,7 @@ void load_calibration_pool(const po::variables_map& vm, ConversionInputs& in) {
   lo.samples = vm["calib-pool"].as<std::size_t>();
   in.calib_label = vm["calib-data"].as<std::string>();
   in.calib = load_dataset(in.calib_label, lo);
+  conform_sample_shape(in.model, in.calib.shape, "--calib-data " + in.calib_label);
   if (lo.offset || lo.samples)
     in.calib_label += fmt::format(" (pool: offset {}, {} samples)", lo.offset, in.calib.count());
 }
@@ -219,7 +220,8 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   ro.timesteps = timesteps;
   ro.energy = energy;
   e.energy = energy;
-  e.result = run(net, d, ro);
+  // The model's input shape: a vector-input model reads image samples flattened.
+  e.result = run(net, DataView{d.x, d.y, c.ann.input_shape()}, ro);
   e.timesteps = e.result.steps;
   std::size_t agree = 0;
   for (std::size_t i = 0; i < d.count(); ++i) agree += e.result.predictions[i] == ref_pred[i] ? 1 : 0;

@@ -73,9 +73,10 @@ std::string layer_group(const std::string& graph, std::size_t i) {
 
 class Writer {
  public:
-  explicit Writer(const std::string& path) : path_(path) {
-    file_ = Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    check(file_.valid(), "cannot create the file");
+  // Creates `file` (a temporary name); messages name `label`, the file the user asked for.
+  Writer(const std::string& file, const std::string& label) : path_(label) {
+    file_ = Handle(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+    check(file_.valid(), "cannot create the file (does its directory exist and is it writable?)");
   }
   void close() {
     check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) >= 0, "cannot flush the file");
@@ -360,7 +361,7 @@ void write_snn(const Conversion& c, const std::string& path) {
   namespace fs = std::filesystem;
   const std::string tmp = fmt::format("{}.tmp{}", path, static_cast<long>(::getpid()));
   try {
-    Writer w(tmp);
+    Writer w(tmp, path);
     w.string_attr("/", "brisk_format", kSnnFormat);
     w.int_attr("/", "schema_version", kSnnSchemaVersion);
     write_graph(w, c.ann, "ann");

@@ -185,4 +185,9 @@ void check_sample_shape(const Graph& g, const std::vector<int>& sample_shape, co
                                shape_str(sample_shape), shape_str(in)));
 }
 
+void conform_sample_shape(const Graph& g, std::vector<int>& sample_shape, const std::string& data) {
+  check_sample_shape(g, sample_shape, data);
+  sample_shape = g.input_shape();
+}
+
 }  // namespace brisk

@@ -46,4 +46,8 @@ namespace brisk {
 // them flattened in the stored order). InputError naming `data` otherwise.
 void check_sample_shape(const Graph& g, const std::vector<int>& sample_shape, const std::string& data);
 
+// check_sample_shape(), then relabels the samples with the model's input shape (the same
+// values, read flat), so code that needs equal shapes (the engine, calibration) accepts them.
+void conform_sample_shape(const Graph& g, std::vector<int>& sample_shape, const std::string& data);
+
 }  // namespace brisk
