@@ -541,37 +541,34 @@ void quantize_floor(const float* v, const float* theta, int channels, std::size_
 
 namespace {
 
-BRISK_CLONES std::size_t nonzero_generic(const float* v, std::size_t n, std::int32_t* out) {
+// Indices of the nonzero entries of v[0..n), increasing. Blocks of 16 with no nonzero entry
+// are skipped with one vectorizable test; the others are compacted without branches.
+// Inlined into each CPU-specific clone below so each gets its own vector code.
+template <class T>
+__attribute__((always_inline)) inline std::size_t nonzero_scan(const T* v, std::size_t n,
+                                                               std::int32_t* out) {
   std::size_t k = 0, i = 0;
   for (; i + 16 <= n; i += 16) {
     int any = 0;
-    for (int j = 0; j < 16; ++j) any |= (v[i + static_cast<std::size_t>(j)] != 0.0f);
+    for (int j = 0; j < 16; ++j) any |= (v[i + static_cast<std::size_t>(j)] != T{});
     if (!any) continue;
     for (std::size_t j = i; j < i + 16; ++j) {
       out[k] = static_cast<std::int32_t>(j);
-      k += static_cast<std::size_t>(v[j] != 0.0f);
+      k += static_cast<std::size_t>(v[j] != T{});
     }
   }
   for (; i < n; ++i)
-    if (v[i] != 0.0f) out[k++] = static_cast<std::int32_t>(i);
+    if (v[i] != T{}) out[k++] = static_cast<std::int32_t>(i);
   return k;
+}
+
+BRISK_CLONES std::size_t nonzero_generic(const float* v, std::size_t n, std::int32_t* out) {
+  return nonzero_scan(v, n, out);
 }
 
 BRISK_CLONES std::size_t nonzero_i32_generic(const std::int32_t* v, std::size_t n,
                                              std::int32_t* out) {
-  std::size_t k = 0, i = 0;
-  for (; i + 16 <= n; i += 16) {
-    int any = 0;
-    for (int j = 0; j < 16; ++j) any |= (v[i + static_cast<std::size_t>(j)] != 0);
-    if (!any) continue;
-    for (std::size_t j = i; j < i + 16; ++j) {
-      out[k] = static_cast<std::int32_t>(j);
-      k += static_cast<std::size_t>(v[j] != 0);
-    }
-  }
-  for (; i < n; ++i)
-    if (v[i] != 0) out[k++] = static_cast<std::int32_t>(i);
-  return k;
+  return nonzero_scan(v, n, out);
 }
 
 #if BRISK_HAVE_AVX512
