@@ -209,12 +209,12 @@ int cmd_bench(int argc, char** argv) {
       ("neuron", po::value<std::string>()->default_value("if"), "if | radix | augmented | dt")
       ("timesteps,T", po::value<int>()->default_value(32), "T (rate-like neurons)")
       ("digits,K", po::value<int>()->default_value(8), "K digits per layer (radix)")
-      ("percentile", po::value<double>()->default_value(99.9), "activation percentile for thresholds")
+      ("percentile", po::value<double>()->default_value(99.9, "99.9"), "activation percentile for thresholds")
       ("calib", po::value<std::size_t>()->default_value(50), "samples used for the percentile")
       ("schedule", po::value<std::string>()->default_value("layer"), "layer | time")
       ("kernel", po::value<std::string>()->default_value("auto"), "auto | sparse | dense")
-      ("micro-density", po::value<double>()->default_value(0.1), "event density of the micro-benchmark")
-      ("micro-seconds", po::value<double>()->default_value(1.0), "duration of the micro-benchmark (0 = skip)")
+      ("micro-density", po::value<double>()->default_value(0.1, "0.1"), "event density of the micro-benchmark")
+      ("micro-seconds", po::value<double>()->default_value(1.0, "1"), "duration of the micro-benchmark (0 = skip)")
       ("micro-only", "run only the dense-scatter micro-benchmark")
       ("json", po::value<std::string>(), "also write the figures as JSON to FILE");
   po::positional_options_description pos;
