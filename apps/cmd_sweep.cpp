@@ -10,6 +10,7 @@
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
 #include "apps/conversion_cli.hpp"
+#include "apps/plot_svg.hpp"
 #include "core/error.hpp"
 
 namespace brisk::cli {
@@ -119,6 +120,35 @@ nlohmann::json json_rows(const std::vector<Row>& rows) {
   return j;
 }
 
+// Two panels: accuracy vs T, and accuracy vs SOPs per image (the accuracy/cost trade-off).
+// One series per (method, stage); radix has a single run, drawn as a marker at its latency.
+std::string svg_plot(const std::vector<Row>& rows, const std::string& model, const std::string& data) {
+  const bool radix = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.method == "radix"; });
+  plot::Panel by_t{"(a) accuracy vs spike-train length",
+                   {radix ? "timesteps T (radix: latency in steps)" : "timesteps T", plot::Scale::Log2},
+                   {"SNN accuracy (%)", plot::Scale::Linear}, {}, {}};
+  plot::Panel by_sops{"(b) accuracy vs synaptic operations",
+                      {"synaptic operations per image (SOPs)", plot::Scale::Log10},
+                      {"SNN accuracy (%)", plot::Scale::Linear}, {}, {}};
+  for (const auto& r : rows) {
+    const std::string name = r.method == "radix" ? r.method : fmt::format("{}, calibration: {}", r.method, r.stage);
+    auto series_in = [&](plot::Panel& p) -> plot::Series& {
+      for (auto& s : p.series)
+        if (s.name == name) return s;
+      return p.series.emplace_back(plot::Series{name, {}, r.method != "radix"});
+    };
+    const double t = r.method == "radix" ? r.latency : r.timesteps;
+    series_in(by_t).points.emplace_back(t, 100 * r.snn);
+    series_in(by_sops).points.emplace_back(r.sops, 100 * r.snn);
+  }
+  if (!rows.empty()) {
+    const plot::HLine ann{fmt::format("ANN accuracy ({:.2f}%)", 100 * rows.front().ann), 100 * rows.front().ann};
+    by_t.hlines.push_back(ann);
+    by_sops.hlines.push_back(ann);
+  }
+  return plot::render_svg({fmt::format("brisk sweep: {} on {}", model, data), {by_t, by_sops}});
+}
+
 }  // namespace
 
 int cmd_sweep(int argc, char** argv) {
@@ -126,7 +156,9 @@ int cmd_sweep(int argc, char** argv) {
       "sweep", "brisk sweep MODEL --data SPEC --out PREFIX [options]",
       "Convert MODEL with every requested method and calibration stage at every requested T,\n"
       "simulate each on --data, and write the comparison as PREFIX.md (one table per method:\n"
-      "a row per calibration stage, a column per T), PREFIX.csv and PREFIX.json. Radix runs\n"
+      "a row per calibration stage, a column per T), PREFIX.csv, PREFIX.json and PREFIX.svg\n"
+      "(plots: accuracy vs T, and accuracy vs SOPs per image, a line per method and stage,\n"
+      "the ANN accuracy dashed). Radix runs\n"
       "once (its T is K digits per layer, calibration does not apply). The conversion flags\n"
       "of 'brisk convert' apply to every run (their --method/--timesteps/--calibrate are\n"
       "replaced by the lists below).",
@@ -136,7 +168,7 @@ int cmd_sweep(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()
       ("model", po::value<std::string>()->required(), "trained ANN file (also positional)")
-      ("out", po::value<std::string>()->required(), "output prefix: writes PREFIX.md, PREFIX.csv, PREFIX.json")
+      ("out", po::value<std::string>()->required(), "output prefix: writes PREFIX.md, PREFIX.csv, PREFIX.json, PREFIX.svg")
       ("methods", po::value<std::string>()->default_value("rate,termap,augmap,radix"), "methods to compare")
       ("stages", po::value<std::string>()->default_value("none,bias,potential,weights,bias+potential,all"),
        "calibration stages (a '+' joins stages in one run)")
@@ -224,7 +256,8 @@ int cmd_sweep(int argc, char** argv) {
                    {"samples", d.count()}, {"calib_data", in.calib_label},
                    {"calib_samples", base.calib_samples}, {"seed", base.seed}, {"runs", json_rows(rows)}};
   write_text_atomically(prefix + ".json", j.dump(2) + "\n");
-  std::cout << fmt::format("wrote {0}.md, {0}.csv, {0}.json ({1} runs)\n", prefix, rows.size());
+  write_text_atomically(prefix + ".svg", svg_plot(rows, model, d.source));
+  std::cout << fmt::format("wrote {0}.md, {0}.csv, {0}.json, {0}.svg ({1} runs)\n", prefix, rows.size());
   return 0;
 }
 
