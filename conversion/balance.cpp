@@ -1,11 +1,11 @@
-#include "conversion/balance.hpp"
+#include <brisk/conversion/balance.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.hpp"
+#include <brisk/core/base/error.hpp>
 
 namespace brisk {
 

@@ -1,4 +1,4 @@
-#include "conversion/calibrate.hpp"
+#include <brisk/conversion/calibrate.hpp>
 
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "core/engine.hpp"
-#include "core/error.hpp"
-#include "core/network.hpp"
+#include <brisk/core/engine/engine.hpp>
+#include <brisk/core/base/error.hpp>
+#include <brisk/core/engine/network.hpp>
 
 namespace brisk {
 

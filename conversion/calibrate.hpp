@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "conversion/mapping.hpp"
-#include "data/dataset.hpp"
+#include <brisk/conversion/mapping.hpp>
+#include <brisk/data/dataset.hpp>
 
 namespace brisk {
 

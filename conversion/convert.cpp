@@ -1,12 +1,12 @@
-#include "conversion/convert.hpp"
+#include <brisk/conversion/convert.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <numeric>
 
-#include "core/error.hpp"
-#include "core/version.hpp"
+#include <brisk/core/base/error.hpp>
+#include <brisk/core/base/version.hpp>
 
 namespace brisk {
 

@@ -10,10 +10,10 @@
 #include <optional>
 #include <string>
 
-#include "conversion/balance.hpp"
-#include "conversion/calibrate.hpp"
-#include "conversion/mapping.hpp"
-#include "data/dataset.hpp"
+#include <brisk/conversion/balance.hpp>
+#include <brisk/conversion/calibrate.hpp>
+#include <brisk/conversion/mapping.hpp>
+#include <brisk/data/dataset.hpp>
 
 namespace brisk {
 

@@ -1,12 +1,12 @@
-#include "conversion/mapping.hpp"
+#include <brisk/conversion/mapping.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "conversion/passes/fold_batchnorm.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/passes/fold_batchnorm.hpp>
+#include <brisk/core/base/error.hpp>
 
 namespace brisk {
 

@@ -23,9 +23,9 @@
 #include <string>
 #include <vector>
 
-#include "conversion/balance.hpp"
-#include "core/graph.hpp"
-#include "core/snn_spec.hpp"
+#include <brisk/conversion/balance.hpp>
+#include <brisk/core/graph/graph.hpp>
+#include <brisk/core/engine/snn_spec.hpp>
 
 namespace brisk {
 

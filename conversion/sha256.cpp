@@ -1,4 +1,4 @@
-#include "conversion/sha256.hpp"
+#include <brisk/conversion/sha256.hpp>
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <vector>
 
-#include "core/error.hpp"
+#include <brisk/core/base/error.hpp>
 
 namespace brisk {
 

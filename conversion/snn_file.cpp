@@ -1,4 +1,4 @@
-#include "conversion/snn_file.hpp"
+#include <brisk/conversion/snn_file.hpp>
 
 #include <fmt/format.h>
 #include <hdf5.h>
@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <limits>
 
-#include "conversion/import/h5file.hpp"
-#include "core/error.hpp"
+#include <brisk/data/hdf5/file.hpp>
+#include <brisk/core/base/error.hpp>
 
 namespace brisk {
 

@@ -4,7 +4,7 @@
 // approximates, the clip values, the calibration report and the provenance.
 #include <string>
 
-#include "conversion/mapping.hpp"
+#include <brisk/conversion/mapping.hpp>
 
 namespace brisk {
 

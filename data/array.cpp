@@ -1,4 +1,4 @@
-#include "data/array.hpp"
+#include <brisk/data/array.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>

@@ -1,4 +1,4 @@
-#include "data/assemble.hpp"
+#include <brisk/data/assemble.hpp>
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include "core/error.hpp"
+#include <brisk/core/base/error.hpp>
 
 namespace brisk::data {
 

@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/array.hpp"
-#include "data/dataset.hpp"
+#include <brisk/data/array.hpp>
+#include <brisk/data/dataset.hpp>
 
 namespace brisk::data {
 

@@ -1,18 +1,18 @@
-#include "data/dataset.hpp"
+#include <brisk/data/dataset.hpp>
 
 #include <fmt/format.h>
 
 #include <string_view>
 
-#include "core/error.hpp"
-#include "core/graph.hpp"
-#include "data/array.hpp"
-#include "data/assemble.hpp"
-#include "data/file_io.hpp"
-#include "data/hdf5_array.hpp"
-#include "data/idx.hpp"
-#include "data/npy.hpp"
-#include "data/spec.hpp"
+#include <brisk/core/base/error.hpp>
+#include <brisk/core/base/shape.hpp>
+#include <brisk/data/array.hpp>
+#include <brisk/data/assemble.hpp>
+#include <brisk/data/file_io.hpp>
+#include <brisk/data/hdf5_array.hpp>
+#include <brisk/data/idx.hpp>
+#include <brisk/data/npy.hpp>
+#include <brisk/data/spec.hpp>
 
 namespace brisk {
 

@@ -1,4 +1,4 @@
-#include "data/file_io.hpp"
+#include <brisk/data/file_io.hpp>
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -13,7 +13,7 @@
 #include <limits>
 #include <memory>
 
-#include "core/error.hpp"
+#include <brisk/core/base/error.hpp>
 
 namespace brisk::data {
 

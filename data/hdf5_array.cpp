@@ -1,4 +1,4 @@
-#include "data/hdf5_array.hpp"
+#include <brisk/data/hdf5_array.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -6,9 +6,9 @@
 
 #include <vector>
 
-#include "core/error.hpp"
-#include "data/file_io.hpp"
-#include "data/hdf5_handle.hpp"
+#include <brisk/core/base/error.hpp>
+#include <brisk/data/file_io.hpp>
+#include <brisk/data/hdf5/handle.hpp>
 
 namespace brisk::data {
 

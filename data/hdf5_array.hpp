@@ -3,7 +3,7 @@
 // order). Integer, float32/float64 and h5py's bool (an int8 enum) are accepted.
 #include <string>
 
-#include "data/array.hpp"
+#include <brisk/data/array.hpp>
 
 namespace brisk::data {
 

@@ -1,4 +1,4 @@
-#include "data/idx.hpp"
+#include <brisk/data/idx.hpp>
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <bit>
 #include <cstdint>
 
-#include "core/error.hpp"
+#include <brisk/core/base/error.hpp>
 
 namespace brisk::data {
 

@@ -1,4 +1,4 @@
-#include "data/npy.hpp"
+#include <brisk/data/npy.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,8 +10,8 @@
 #include <memory>
 #include <string_view>
 
-#include "core/error.hpp"
-#include "data/file_io.hpp"
+#include <brisk/core/base/error.hpp>
+#include <brisk/data/file_io.hpp>
 
 namespace brisk::data {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "data/array.hpp"
+#include <brisk/data/array.hpp>
 
 namespace brisk::data {
 

@@ -1,12 +1,12 @@
-#include "data/spec.hpp"
+#include <brisk/data/spec.hpp>
 
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <filesystem>
 
-#include "core/error.hpp"
-#include "data/file_io.hpp"
+#include <brisk/core/base/error.hpp>
+#include <brisk/data/file_io.hpp>
 
 namespace brisk::data {
 

@@ -3,7 +3,7 @@
 // data/dataset.hpp and in docs/datasets.md).
 #include <string>
 
-#include "data/dataset.hpp"
+#include <brisk/data/dataset.hpp>
 
 namespace brisk::data {
 

@@ -19,8 +19,8 @@
 #include <limits>
 #include <span>
 
-#include "core/kernels/synapse.hpp"
-#include "core/snn_spec.hpp"
+#include <brisk/neurons/kernels.hpp>
+#include <brisk/neurons/neuron.hpp>
 
 namespace brisk::neurons {
 

@@ -2,9 +2,9 @@
 // Internal: the per-format readers behind load_model().
 #include <string>
 
-#include "conversion/import/h5file.hpp"
-#include "conversion/import/load_model.hpp"
-#include "core/graph.hpp"
+#include <brisk/data/hdf5/file.hpp>
+#include <brisk/conversion/import/load_model.hpp>
+#include <brisk/core/graph/graph.hpp>
 
 namespace brisk::detail {
 

@@ -13,8 +13,8 @@
 #include <regex>
 #include <set>
 
-#include "conversion/import/importers.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/import/importers.hpp>
+#include <brisk/core/base/error.hpp>
 
 namespace brisk::detail {
 

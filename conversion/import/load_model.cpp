@@ -1,6 +1,6 @@
 // load_model(): format detection and the container formats (HDF5 file, .keras zip archive,
 // weights-only file + architecture JSON) in front of the Keras and native readers.
-#include "conversion/import/load_model.hpp"
+#include <brisk/conversion/import/load_model.hpp>
 
 #include <fmt/format.h>
 #include <zip.h>
@@ -12,9 +12,9 @@
 #include <numeric>
 #include <sstream>
 
-#include "conversion/import/importers.hpp"
-#include "conversion/passes/graph_edit.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/import/importers.hpp>
+#include <brisk/conversion/passes/graph_edit.hpp>
+#include <brisk/core/base/error.hpp>
 
 namespace brisk {
 

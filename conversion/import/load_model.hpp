@@ -16,7 +16,7 @@
 // Every problem is an InputError with a one-line message naming the file and the layer.
 #include <string>
 
-#include "core/graph.hpp"
+#include <brisk/core/graph/graph.hpp>
 
 namespace brisk {
 

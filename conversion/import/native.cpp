@@ -5,8 +5,8 @@
 #include <cmath>
 #include <map>
 
-#include "conversion/import/importers.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/import/importers.hpp>
+#include <brisk/core/base/error.hpp>
 
 namespace brisk::detail {
 

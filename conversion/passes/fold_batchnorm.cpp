@@ -1,8 +1,8 @@
-#include "conversion/passes/fold_batchnorm.hpp"
+#include <brisk/conversion/passes/fold_batchnorm.hpp>
 
 #include <numeric>
 
-#include "conversion/passes/graph_edit.hpp"
+#include <brisk/conversion/passes/graph_edit.hpp>
 
 namespace brisk {
 

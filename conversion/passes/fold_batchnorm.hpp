@@ -1,5 +1,5 @@
 #pragma once
-#include "core/graph.hpp"
+#include <brisk/core/graph/graph.hpp>
 
 namespace brisk {
 

@@ -1,8 +1,8 @@
-#include "conversion/passes/graph_edit.hpp"
+#include <brisk/conversion/passes/graph_edit.hpp>
 
 #include <fmt/format.h>
 
-#include "core/error.hpp"
+#include <brisk/core/base/error.hpp>
 
 namespace brisk {
 

@@ -2,7 +2,7 @@
 // Small structural edits shared by the graph passes.
 #include <vector>
 
-#include "core/graph.hpp"
+#include <brisk/core/graph/graph.hpp>
 
 namespace brisk {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/plot_svg.hpp"
+#include "plot_svg.hpp"
 
 using namespace brisk::plot;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/graph.hpp"
-#include "data/dataset.hpp"
+#include <brisk/core/graph/graph.hpp>
+#include <brisk/data/dataset.hpp>
 
 namespace brisk::convtest {
 

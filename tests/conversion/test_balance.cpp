@@ -4,9 +4,9 @@
 #include <cmath>
 #include <random>
 
-#include "conversion/balance.hpp"
-#include "conversion/convert.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/balance.hpp>
+#include <brisk/conversion/convert.hpp>
+#include <brisk/core/base/error.hpp>
 
 using namespace brisk;
 

@@ -4,11 +4,11 @@
 
 #include <cmath>
 
-#include "conversion/convert.hpp"
-#include "conversion/mapping.hpp"
-#include "core/engine.hpp"
-#include "core/error.hpp"
-#include "core/network.hpp"
+#include <brisk/conversion/convert.hpp>
+#include <brisk/conversion/mapping.hpp>
+#include <brisk/core/engine/engine.hpp>
+#include <brisk/core/base/error.hpp>
+#include <brisk/core/engine/network.hpp>
 #include "tests/conversion/nets.hpp"
 
 using namespace brisk;

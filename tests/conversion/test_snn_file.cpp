@@ -5,10 +5,10 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "conversion/convert.hpp"
-#include "conversion/sha256.hpp"
-#include "conversion/snn_file.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/convert.hpp>
+#include <brisk/conversion/sha256.hpp>
+#include <brisk/conversion/snn_file.hpp>
+#include <brisk/core/base/error.hpp>
 #include "tests/conversion/nets.hpp"
 
 using namespace brisk;

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <string>
 
-#include "core/error.hpp"
-#include "data/dataset.hpp"
+#include <brisk/core/base/error.hpp>
+#include <brisk/data/dataset.hpp>
 
 namespace fixtures {
 

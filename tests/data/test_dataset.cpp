@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 
-#include "data/dataset.hpp"
-#include "data/spec.hpp"
+#include <brisk/data/dataset.hpp>
+#include <brisk/data/spec.hpp>
 #include "fixtures.hpp"
 
 using brisk::LoadOptions;

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "data/dataset.hpp"
-#include "data/npy.hpp"
+#include <brisk/data/dataset.hpp>
+#include <brisk/data/npy.hpp>
 #include "fixtures.hpp"
 
 using brisk::Dataset;

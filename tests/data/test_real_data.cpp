@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
-#include "data/spec.hpp"
+#include <brisk/data/dataset.hpp>
+#include <brisk/data/spec.hpp>
 
 using brisk::Dataset;
 using brisk::LoadOptions;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "conversion/import/h5file.hpp"
-#include "core/graph.hpp"
+#include <brisk/data/hdf5/file.hpp>
+#include <brisk/core/graph/graph.hpp>
 
 namespace brisk::test {
 

@@ -5,9 +5,9 @@
 #include <limits>
 #include <random>
 
-#include "conversion/passes/fold_batchnorm.hpp"
-#include "core/error.hpp"
-#include "core/graph.hpp"
+#include <brisk/conversion/passes/fold_batchnorm.hpp>
+#include <brisk/core/base/error.hpp>
+#include <brisk/core/graph/graph.hpp>
 
 using namespace brisk;
 

@@ -3,9 +3,9 @@
 // answered by a one-line InputError.
 #include <doctest/doctest.h>
 
-#include "conversion/import/load_model.hpp"
-#include "conversion/passes/fold_batchnorm.hpp"
-#include "core/error.hpp"
+#include <brisk/conversion/import/load_model.hpp>
+#include <brisk/conversion/passes/fold_batchnorm.hpp>
+#include <brisk/core/base/error.hpp>
 #include "tests/import/fixtures.hpp"
 
 using namespace brisk;

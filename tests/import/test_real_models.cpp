@@ -6,9 +6,9 @@
 
 #include <filesystem>
 
-#include "conversion/import/load_model.hpp"
-#include "conversion/passes/fold_batchnorm.hpp"
-#include "data/dataset.hpp"
+#include <brisk/conversion/import/load_model.hpp>
+#include <brisk/conversion/passes/fold_batchnorm.hpp>
+#include <brisk/data/dataset.hpp>
 #include "tests/import/fixtures.hpp"
 
 using namespace brisk;

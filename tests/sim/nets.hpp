@@ -5,8 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "core/graph.hpp"
-#include "core/snn_spec.hpp"
+#include <brisk/data/dataset.hpp>
+#include <brisk/core/graph/graph.hpp>
+#include <brisk/core/engine/snn_spec.hpp>
 
 namespace brisk::test {
 

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <random>
 
-#include "core/engine.hpp"
-#include "core/error.hpp"
-#include "core/network.hpp"
+#include <brisk/core/engine/engine.hpp>
+#include <brisk/core/base/error.hpp>
+#include <brisk/core/engine/network.hpp>
 #include "tests/sim/nets.hpp"
 
 using namespace brisk;

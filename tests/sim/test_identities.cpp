@@ -5,10 +5,12 @@
 #include <cmath>
 #include <random>
 
-#include "core/engine.hpp"
-#include "core/network.hpp"
-#include "encoders/encoders.hpp"
-#include "neurons/models.hpp"
+#include <brisk/core/engine/engine.hpp>
+#include <brisk/core/engine/network.hpp>
+#include <brisk/encoders/augmented.hpp>
+#include <brisk/encoders/radix.hpp>
+#include <brisk/encoders/rate.hpp>
+#include <brisk/neurons/models.hpp>
 #include "tests/sim/nets.hpp"
 
 using namespace brisk;
@@ -329,6 +331,7 @@ TEST_CASE("radix neuron: U_K integrates MSB-first digits exactly; output clip(fl
 TEST_CASE("encoders: rate is seeded per sample, radix digits, augmented sums") {
   const std::vector<float> x{0.0f, 0.25f, 0.5f, 1.0f, -0.5f};
   SpikeTrain a, b, c;
+  a.clear(64), b.clear(64), c.clear(64);
   encoders::rate(x, 1.0f, 64, 7, 3, a);
   encoders::rate(x, 1.0f, 64, 7, 3, b);
   encoders::rate(x, 1.0f, 64, 7, 4, c);
@@ -341,12 +344,15 @@ TEST_CASE("encoders: rate is seeded per sample, radix digits, augmented sums") {
     for (auto id : a.ids(t)) ones += id == 3;
   CHECK(ones == 64);  // p = 1 every step
   std::vector<std::int64_t> levels(x.size());
-  encoders::radix(x, 1.0f, 2, 4, 6, levels, a);  // 0.25 -> 0100, 0.5 -> 1000, 1.0 -> 1111 (clipped)
+  a.clear(6);
+  encoders::radix(x, 1.0f, 2, 4, levels, a);  // 0.25 -> 0100, 0.5 -> 1000, 1.0 -> 1111 (clipped)
+  a.close_until(6);
   CHECK(a.closed_steps() == 6);
   CHECK(a.ids(0).size() == 3);  // 0.5, 1.0, -0.5
   CHECK(a.ids(1).size() == 2);  // 0.25, 1.0
   CHECK(a.ids(4).empty());
   std::vector<float> v(x.size());
+  a.clear(4);
   encoders::augmented(x, 0.125f, 0, 4, v, a);  // sum = floor(4 |x| / 0.125)
   std::vector<float> sum(x.size(), 0.0f);
   for (std::size_t e = 0; e < a.events(); ++e) sum[static_cast<std::size_t>(a.all_ids()[e])] += a.all_payload()[e];

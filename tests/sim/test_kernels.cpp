@@ -8,7 +8,9 @@
 #include <random>
 #include <vector>
 
-#include "core/kernels/synapse.hpp"
+#include <brisk/core/base/scan.hpp>
+#include <brisk/core/engine/kernels/synapse.hpp>
+#include <brisk/neurons/kernels.hpp>
 
 using namespace brisk;
 

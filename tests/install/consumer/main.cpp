@@ -1,8 +1,8 @@
 // Loads a model through the installed headers and libraries and prints its size.
 #include <cstdio>
 
-#include "conversion/import/load_model.hpp"
-#include "core/version.hpp"
+#include <brisk/conversion/import/load_model.hpp>
+#include <brisk/core/base/version.hpp>
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;

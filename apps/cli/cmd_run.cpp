@@ -1,0 +1,77 @@
+// brisk run: simulate a converted network (or convert a model in memory and simulate it)
+// and print its accuracy, accuracy-at-step curve, latency, spikes, SOPs and energy beside
+// the ANN's.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "conversion_cli.hpp"
+#include <brisk/conversion/snn_file.hpp>
+#include <brisk/core/base/error.hpp>
+
+namespace brisk::cli {
+
+int cmd_run(int argc, char** argv) {
+  static const CommandHelp help{
+      "run", "brisk run (NET.h5 | MODEL --method M) --data SPEC [--timesteps T] [options]",
+      "Simulate a spiking network over a dataset and print its accuracy, the accuracy after\n"
+      "every step (one simulation gives the whole latency/accuracy curve), the latency,\n"
+      "spikes, synaptic operations (SOPs) and energy per sample, beside the ANN's. NET.h5 is\n"
+      "a file written by 'brisk convert'; given a trained ANN instead, run converts it in\n"
+      "memory first with the conversion flags (see 'brisk convert --help'); a converted file\n"
+      "ignores them except --timesteps (simulate another T than it was converted for).",
+      "  brisk run cnn_rate16.h5 --data fashion-mnist:test\n"
+      "  brisk run cnn_rate16.h5 --data fashion-mnist --timesteps 32 --json run.json\n"
+      "  brisk run models/fmnist_cnn_q8.h5 --method radix --data fashion-mnist\n"
+      "  brisk run models/fmnist_cnn.h5 --method rate -T 8 --calibrate all --data fashion-mnist\n"};
+  po::options_description opts("options");
+  opts.add_options()
+      ("network", po::value<std::string>()->required(), "converted network or trained ANN (also positional)")
+      ("json", po::value<std::string>(), "also write the results to this JSON file")
+      ("save", po::value<std::string>(), "MODEL input: also write the converted network here");
+  add_data_options(opts, "data", /*required=*/true);
+  add_conversion_options(opts);
+  add_thread_option(opts);
+  add_energy_options(opts);
+  po::positional_options_description pos;
+  pos.add("network", 1);
+  po::variables_map vm;
+  if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
+  const std::string path = vm["network"].as<std::string>();
+  const int threads = thread_count(vm);
+
+  // A converted file runs as converted unless --timesteps is given explicitly.
+  Conversion c;
+  int timesteps = 0;
+  const bool converted = is_snn_file(path);
+  if (converted) {
+    c = read_snn(path);
+    if (!vm["timesteps"].defaulted()) timesteps = vm["timesteps"].as<int>();
+    if (!vm["timesteps"].defaulted() && timesteps <= 0)
+      throw UsageError(fmt::format("--timesteps must be positive, got {}", timesteps));
+  } else {
+    c = convert_model(vm, path, conversion_options(vm));
+    if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
+  }
+  const Dataset d = load_data(vm);
+  const Evaluation e = evaluate(c, d, timesteps, threads, energy_model(vm));
+
+  std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
+                           converted ? "" : ", converted in memory", c.spec.timesteps);
+  print_conversion(c, std::cout);
+  print_evaluation(e, std::cout);
+  if (vm.count("json")) {
+    nlohmann::json j = evaluation_json(e);
+    j["network"] = path;
+    j["method"] = c.spec.method;
+    j["converted_timesteps"] = c.spec.timesteps;
+    j["provenance"] = c.provenance;
+    if (!c.calibration_report.empty()) j["calibration"] = nlohmann::json::parse(c.calibration_report);
+    write_text_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+  }
+  return 0;
+}
+
+}  // namespace brisk::cli

@@ -1,0 +1,307 @@
+#include "conversion_cli.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include <brisk/conversion/import/load_model.hpp>
+#include <brisk/conversion/sha256.hpp>
+#include <brisk/core/base/error.hpp>
+
+namespace brisk::cli {
+
+void add_conversion_options(po::options_description& options) {
+  options.add_options()
+      ("method", po::value<std::string>()->default_value("rate"),
+       "rate (IF, reset by subtraction), radix (K digits base B), termap (double threshold), "
+       "augmap (augmented spikes)")
+      ("timesteps,T", po::value<int>()->default_value(16), "T: steps of the spike train (rate, termap, augmap)")
+      ("radix-base", po::value<int>()->default_value(2), "radix: base B")
+      ("radix-digits", po::value<int>()->default_value(0),
+       "radix: digits K (0 = the model's act_bits, else 8)")
+      ("aug-bits", po::value<int>()->default_value(4),
+       "augmap: bit width b of a spike's coefficient (max 2^b - 1)")
+      ("v0", po::value<std::string>()->default_value("half"),
+       "initial potential: half (theta/2, rounds) or zero (floors)")
+      ("balance", po::value<std::string>()->default_value("mse"),
+       "threshold balancing: mse (the clip value minimising the code's clip-floor error at this T "
+       "or K), percentile, or max")
+      ("percentile", po::value<double>()->default_value(99.9, "99.9"), "percentile p for --balance percentile")
+      ("per-channel", po::bool_switch(), "one threshold per output channel instead of per layer")
+      ("calib-data", po::value<std::string>()->default_value("fashion-mnist:train"),
+       "calibration data spec (a training split)")
+      ("calib-samples", po::value<std::size_t>()->default_value(1000),
+       "calibration samples drawn (seeded) from the calibration data")
+      ("calib-offset", po::value<std::size_t>()->default_value(0),
+       "first sample of the calibration pool")
+      ("calib-pool", po::value<std::size_t>()->default_value(0),
+       "size of the calibration pool (0 = all from --calib-offset on)")
+      ("calibrate", po::value<std::string>()->default_value("none"),
+       "layer-wise calibration stages: none, all, or a comma list of weights,bias,potential")
+      ("ridge", po::value<double>()->default_value(0.05, "0.05"),
+       "weight calibration: pull towards the original weights (relative to the Gram diagonal)")
+      ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the calibration sample draw")
+      ("arch", po::value<std::string>()->default_value(""), "architecture JSON for a weights-only Keras file")
+      ("theano-flip", po::value<std::string>()->default_value("auto"),
+       "rotate convolution kernels of Theano-trained files: auto, flip, no-flip");
+}
+
+CalibrationOptions parse_stages(const std::string& text) {
+  CalibrationOptions c;
+  if (text == "none") return c;
+  if (text == "all") {
+    c.weights = c.bias = c.potential = true;
+    return c;
+  }
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "weights") c.weights = true;
+    else if (item == "bias") c.bias = true;
+    else if (item == "potential") c.potential = true;
+    else
+      throw UsageError(fmt::format(
+          "--calibrate: unknown stage '{}' (expected none, all, or weights,bias,potential)", item));
+  }
+  return c;
+}
+
+ConvertOptions conversion_options(const po::variables_map& vm) {
+  ConvertOptions o;
+  o.mapping.method = parse_method(vm["method"].as<std::string>());
+  o.mapping.timesteps = vm["timesteps"].as<int>();
+  o.mapping.radix_base = vm["radix-base"].as<int>();
+  o.mapping.radix_digits = vm["radix-digits"].as<int>();
+  o.mapping.aug_bits = vm["aug-bits"].as<int>();
+  const std::string v0 = vm["v0"].as<std::string>();
+  if (v0 != "half" && v0 != "zero")
+    throw UsageError(fmt::format("--v0: expected half or zero, got '{}'", v0));
+  o.mapping.half_v0 = v0 == "half";
+  o.balance.method = parse_balance_method(vm["balance"].as<std::string>());
+  o.balance.percentile = vm["percentile"].as<double>();
+  if (!(o.balance.percentile > 0 && o.balance.percentile <= 100))
+    throw UsageError(fmt::format("--percentile must be in (0, 100], got {}", o.balance.percentile));
+  o.balance.per_channel = vm["per-channel"].as<bool>();
+  o.calib_samples = vm["calib-samples"].as<std::size_t>();
+  if (o.calib_samples == 0) throw UsageError("--calib-samples must be positive");
+  o.calibration = parse_stages(vm["calibrate"].as<std::string>());
+  o.calibration.ridge = vm["ridge"].as<double>();
+  if (!(o.calibration.ridge >= 0)) throw UsageError("--ridge must be >= 0");
+  if (o.mapping.method == Method::Radix && (o.calibration.weights || o.calibration.bias || o.calibration.potential))
+    throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
+                     "rate, termap and augmap");
+  o.seed = vm["seed"].as<std::uint64_t>();
+  o.threads = thread_count(vm);
+  if (o.mapping.timesteps <= 0)
+    throw UsageError(fmt::format("--timesteps must be positive, got {}", o.mapping.timesteps));
+  return o;
+}
+
+void load_calibration_pool(const po::variables_map& vm, ConversionInputs& in) {
+  LoadOptions lo;
+  lo.offset = vm["calib-offset"].as<std::size_t>();
+  lo.samples = vm["calib-pool"].as<std::size_t>();
+  in.calib_label = vm["calib-data"].as<std::string>();
+  in.calib = load_dataset(in.calib_label, lo);
+  conform_sample_shape(in.model, in.calib.shape, "--calib-data " + in.calib_label);
+  if (lo.offset || lo.samples)
+    in.calib_label += fmt::format(" (pool: offset {}, {} samples)", lo.offset, in.calib.count());
+}
+
+ConversionInputs load_conversion_inputs(const po::variables_map& vm, const std::string& model_path,
+                                        bool need_calib) {
+  ConversionInputs in;
+  ImportOptions io;
+  io.arch = vm["arch"].as<std::string>();
+  io.theano_flip = parse_theano_flip(vm["theano-flip"].as<std::string>());
+  in.model = load_model(model_path, io);
+  in.model_path = model_path;
+  in.model_sha256 = sha256_file(model_path);
+  if (need_calib) load_calibration_pool(vm, in);
+  return in;
+}
+
+Conversion convert_loaded(const ConversionInputs& in, const ConvertOptions& opts) {
+  Conversion c = convert(in.model, in.calib.count() ? &in.calib : nullptr, in.calib_label, opts);
+  c.provenance["source_model"] = in.model_path;
+  c.provenance["source_sha256"] = in.model_sha256;
+  return c;
+}
+
+Conversion convert_model(const po::variables_map& vm, const std::string& model_path,
+                         const ConvertOptions& opts) {
+  // The calibration pool is loaded only when the conversion needs it (radix of a K-bit
+  // clip-floor model needs none).
+  ConversionInputs in = load_conversion_inputs(vm, model_path, false);
+  if (needs_calibration_data(prepare_for_conversion(in.model), opts)) load_calibration_pool(vm, in);
+  return convert_loaded(in, opts);
+}
+
+namespace {
+
+std::string range_text(const std::vector<float>& v) {
+  if (v.empty()) return "-";
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  if (v.size() == 1 || *lo == *hi) return fmt::format("{:.4g}", *lo);
+  return fmt::format("{:.4g}..{:.4g} ({} ch)", *lo, *hi, v.size());
+}
+
+const char* neuron_label(NeuronKind n) {
+  switch (n) {
+    case NeuronKind::None: return "-";
+    case NeuronKind::IF: return "IF";
+    case NeuronKind::Radix: return "radix";
+    case NeuronKind::DoubleThreshold: return "double-thr";
+    case NeuronKind::Augmented: return "augmented";
+    case NeuronKind::Readout: return "readout";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void print_conversion(const Conversion& c, std::ostream& out) {
+  out << fmt::format("method {}, T = {}, encoder direct\n", c.spec.method, c.spec.timesteps);
+  nlohmann::json report;
+  if (!c.calibration_report.empty()) report = nlohmann::json::parse(c.calibration_report);
+  auto err = [&](const std::string& layer, const char* key) -> std::string {
+    if (!report.contains("layers")) return "";
+    for (const auto& l : report["layers"])
+      if (l["layer"] == layer && !l[key].is_null()) return fmt::format("{:.3g}", l[key].get<double>());
+    return "";
+  };
+  const bool measured = report.contains("layers");
+  out << fmt::format("{:<16} {:<11} {:<26} {:<22} {:>10} {:>10}\n", "layer", "neuron",
+                     "threshold", "v0", measured ? "mse before" : "", measured ? "mse after" : "");
+  for (std::size_t i = 0; i < c.graph.layers.size(); ++i) {
+    const LayerSpec& s = c.spec.layers[i];
+    if (s.neuron == NeuronKind::None) continue;
+    const std::string& name = c.graph.layers[i].name;
+    std::string neuron = neuron_label(s.neuron);
+    if (s.neuron == NeuronKind::Augmented) neuron += fmt::format("<={}", s.max_coefficient);
+    if (s.neuron == NeuronKind::Radix) neuron += fmt::format(" B{}K{}", s.radix_base, s.radix_digits);
+    out << fmt::format("{:<16} {:<11} {:<26} {:<22} {:>10} {:>10}\n", name, neuron,
+                       s.neuron == NeuronKind::Readout ? "-" : range_text(s.threshold),
+                       range_text(s.v0), err(name, "mse_before"), err(name, "mse_after"));
+  }
+  if (report.contains("seconds"))
+    out << fmt::format("calibration: {} ({} samples from {}), {:.2f} s, {} engine runs\n",
+                       c.provenance.count("calibration") ? c.provenance.at("calibration") : "none",
+                       c.calib_indices.size(),
+                       c.provenance.count("calib_data") ? c.provenance.at("calib_data") : "",
+                       report["seconds"].get<double>(), report["engine_runs"].get<int>());
+}
+
+double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<int>* predictions) {
+  std::vector<int> pred = ann_predictions(g, d, threads);
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < d.count(); ++i) correct += pred[i] == d.y[i] ? 1 : 0;
+  if (predictions) *predictions = std::move(pred);
+  return d.count() ? static_cast<double>(correct) / static_cast<double>(d.count()) : 0.0;
+}
+
+Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
+                    const EnergyModel& energy) {
+  if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
+  check_sample_shape(c.ann, d.shape, d.source);
+  Evaluation e;
+  e.data = d.source;
+  e.samples = d.count();
+  std::vector<int> ann_pred, ref_pred;
+  e.ann_accuracy = ann_accuracy(c.ann, d, threads, &ann_pred);
+  e.quantized_reference = c.spec.method == "radix";
+  if (e.quantized_reference) e.ref_accuracy = ann_accuracy(reference_ann(c), d, threads, &ref_pred);
+  else e.ref_accuracy = e.ann_accuracy, ref_pred = ann_pred;
+  const SpikingNetwork net = compile(c.graph, c.spec);
+  RunOptions ro;
+  ro.threads = threads;
+  ro.timesteps = timesteps;
+  ro.energy = energy;
+  e.energy = energy;
+  // The model's input shape: a vector-input model reads image samples flattened.
+  e.result = run(net, DataView{d.x, d.y, c.ann.input_shape()}, ro);
+  e.timesteps = e.result.steps;
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < d.count(); ++i) agree += e.result.predictions[i] == ref_pred[i] ? 1 : 0;
+  e.agreement = static_cast<double>(agree) / static_cast<double>(d.count());
+  return e;
+}
+
+namespace {
+
+// Steps shown in the accuracy-at-step line: powers of two and the last step.
+std::vector<int> curve_steps(int steps) {
+  std::vector<int> out;
+  for (int t = 1; t < steps; t *= 2) out.push_back(t);
+  out.push_back(steps);
+  return out;
+}
+
+}  // namespace
+
+void print_evaluation(const Evaluation& e, std::ostream& out) {
+  const RunResult& r = e.result;
+  const double n = static_cast<double>(std::max<std::size_t>(e.samples, 1));
+  out << fmt::format("data      {} ({} samples)\n", e.data, e.samples);
+  out << fmt::format("ANN       accuracy {:.2f}%  ({} MACs, {:.3f} uJ per sample)\n", 100 * e.ann_accuracy,
+                     r.ann_macs, r.ann_energy_pj * 1e-6);
+  if (e.quantized_reference)
+    out << fmt::format("quant ANN accuracy {:.2f}%  (the clip-floor ANN the radix code reproduces)\n",
+                       100 * e.ref_accuracy);
+  out << fmt::format("SNN       accuracy {:.2f}%  ({:+.2f} points; predictions agree with the {} on "
+                     "{:.2f}%)\n",
+                     100 * r.accuracy.back(), 100 * (r.accuracy.back() - e.ann_accuracy),
+                     e.quantized_reference ? "quantized ANN" : "ANN", 100 * e.agreement);
+  std::string curve;
+  for (int t : curve_steps(static_cast<int>(r.accuracy.size())))
+    curve += fmt::format("  t={}: {:.2f}%", t, 100 * r.accuracy[static_cast<std::size_t>(t - 1)]);
+  out << "at step  " << curve << "\n";
+  out << fmt::format("latency   {} steps\n", r.latency_steps);
+  out << fmt::format("per image {:.0f} spikes, {:.0f} SOPs, {:.0f} analog MACs; energy {:.3f} uJ "
+                     "(ANN {:.3f} uJ)\n",
+                     static_cast<double>(r.total_spikes) / n, static_cast<double>(r.total_sops) / n,
+                     static_cast<double>(r.total_analog_macs) / n, r.snn_energy_pj * 1e-6,
+                     r.ann_energy_pj * 1e-6);
+  out << fmt::format("{:<16} {:>12} {:>14}\n", "layer", "spikes/img", "SOPs/img");
+  for (const auto& l : r.layers) {
+    if (l.spikes == 0 && l.sops == 0) continue;
+    out << fmt::format("{:<16} {:>12.1f} {:>14.0f}\n", l.name, static_cast<double>(l.spikes) / n,
+                       static_cast<double>(l.sops) / n);
+  }
+  out << fmt::format("speed     {:.0f} images/s, {:.3g} SOPs/s ({:.2f} s)\n", r.images_per_second(),
+                     r.sops_per_second(), r.seconds);
+}
+
+nlohmann::json evaluation_json(const Evaluation& e) {
+  const RunResult& r = e.result;
+  const double n = static_cast<double>(std::max<std::size_t>(e.samples, 1));
+  nlohmann::json j;
+  j["data"] = e.data;
+  j["samples"] = e.samples;
+  j["timesteps"] = e.timesteps;
+  j["latency_steps"] = r.latency_steps;
+  j["ann_accuracy"] = e.ann_accuracy;
+  j["reference_accuracy"] = e.ref_accuracy;
+  j["reference"] = e.quantized_reference ? "quantized_ann" : "ann";
+  j["snn_accuracy"] = r.accuracy.empty() ? 0.0 : r.accuracy.back();
+  j["agreement_with_reference"] = e.agreement;
+  j["accuracy_at_step"] = r.accuracy;
+  j["spikes_per_sample"] = static_cast<double>(r.total_spikes) / n;
+  j["sops_per_sample"] = static_cast<double>(r.total_sops) / n;
+  j["analog_macs_per_sample"] = static_cast<double>(r.total_analog_macs) / n;
+  j["snn_energy_uj_per_sample"] = r.snn_energy_pj * 1e-6;
+  j["energy_model"] = {{"pj_per_ac", e.energy.pj_per_ac}, {"pj_per_mac", e.energy.pj_per_mac}};
+  j["ann_energy_uj_per_sample"] = r.ann_energy_pj * 1e-6;
+  j["ann_macs_per_sample"] = r.ann_macs;
+  j["images_per_second"] = r.images_per_second();
+  j["seconds"] = r.seconds;
+  for (const auto& l : r.layers)
+    j["layers"].push_back({{"name", l.name},
+                           {"spikes_per_sample", static_cast<double>(l.spikes) / n},
+                           {"sops_per_sample", static_cast<double>(l.sops) / n}});
+  return j;
+}
+
+}  // namespace brisk::cli

@@ -1,0 +1,211 @@
+#include <brisk/core/engine/kernels/synapse.hpp>
+
+#include <brisk/core/base/isa.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+namespace brisk::kernels {
+
+
+namespace {
+
+// dst[0..n) += p * src[0..n). Payloads +-1 skip the multiply (p*w == w exactly, so the
+// result is the same as the general path).
+inline void axpy(float* __restrict dst, float p, const float* __restrict src, int n) {
+  if (p == 1.0f) {
+    for (int o = 0; o < n; ++o) dst[o] += src[o];
+  } else if (p == -1.0f) {
+    for (int o = 0; o < n; ++o) dst[o] -= src[o];
+  } else {
+    for (int o = 0; o < n; ++o) dst[o] += p * src[o];
+  }
+}
+
+}  // namespace
+
+BRISK_CLONES
+void dense_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
+                   const float* weight, int out) {
+  for (std::size_t e = 0; e < ids.size(); ++e)
+    axpy(v, payload[e], weight + static_cast<std::size_t>(ids[e]) * out, out);
+}
+
+void dense_scatter_ref(float* v, std::span<const std::int32_t> ids,
+                       std::span<const float> payload, const float* weight, int out) {
+  for (std::size_t e = 0; e < ids.size(); ++e)
+    for (int o = 0; o < out; ++o)
+      v[o] = v[o] + payload[e] * weight[static_cast<std::size_t>(ids[e]) * out + o];
+}
+
+BRISK_CLONES
+void dense_gather(float* v, const float* x, int in, const float* weight, int out) {
+  for (int i = 0; i < in; ++i)
+    if (x[i] != 0.0f) axpy(v, x[i], weight + static_cast<std::size_t>(i) * out, out);
+}
+
+ConvTaps make_conv_taps(const ConvGeom& g) {
+  ConvTaps t;
+  t.pos_of.resize(static_cast<std::size_t>(g.in_h) * g.in_w * g.cin);
+  for (std::size_t i = 0; i < t.pos_of.size(); ++i) t.pos_of[i] = static_cast<std::int32_t>(i / static_cast<std::size_t>(g.cin));
+  t.start.push_back(0);
+  for (int y = 0; y < g.in_h; ++y)
+    for (int x = 0; x < g.in_w; ++x) {
+      for (int ky = 0; ky < g.kh; ++ky) {
+        const int ny = y + g.pad_top - ky;
+        if (ny < 0 || ny % g.sh != 0 || ny / g.sh >= g.out_h) continue;
+        for (int kx = 0; kx < g.kw; ++kx) {
+          const int nx = x + g.pad_left - kx;
+          if (nx < 0 || nx % g.sw != 0 || nx / g.sw >= g.out_w) continue;
+          t.out.push_back(((ny / g.sh) * g.out_w + nx / g.sw) * g.cout);
+          t.w.push_back((ky * g.kw + kx) * g.cout);
+        }
+      }
+      t.start.push_back(static_cast<std::int32_t>(t.out.size()));
+    }
+  return t;
+}
+
+namespace {
+
+// 16 floats as one value (GCC vector extension): one AVX-512 register, two AVX2 or four
+// SSE registers depending on the clone.
+typedef float V16 __attribute__((vector_size(64)));
+
+// The scatter body; CO > 0 fixes cout at compile time (fully unrolled vector adds for the
+// common widths), CO == 0 reads it from the geometry.
+template <int CO>
+BRISK_CLONES void conv_scatter_body(float* v, std::span<const std::int32_t> ids,
+                                    std::span<const float> payload, const float* weight,
+                                    const ConvGeom& g, const ConvTaps& taps) {
+  const int co = CO > 0 ? CO : g.cout;
+  const std::size_t slice = static_cast<std::size_t>(g.kh) * g.kw * static_cast<std::size_t>(co);
+  const std::int32_t* pos_of = taps.pos_of.data();
+  const std::int32_t* start = taps.start.data();
+  const std::int32_t* out = taps.out.data();
+  const std::int32_t* wo = taps.w.data();
+  if constexpr (CO > 0 && CO % 16 == 0) {
+    // Events at the same input position (a run of consecutive ids) share their targets:
+    // each target vector is loaded once, receives the run's events in id order in
+    // registers, and is stored once. Every target still sees the same additions in the
+    // same order as event by event, so the result is bitwise the same.
+    constexpr int NV = CO / 16;
+    const std::size_t n = ids.size();
+    for (std::size_t e = 0; e < n;) {
+      const int pos = pos_of[ids[e]];
+      std::size_t end = e + 1;
+      while (end < n && pos_of[ids[end]] == pos) ++end;
+      for (int k = start[pos]; k < start[pos + 1]; ++k) {
+        float* dst = v + out[k];
+        V16 acc[NV];
+        for (int j = 0; j < NV; ++j) __builtin_memcpy(&acc[j], dst + 16 * j, sizeof(V16));
+        for (std::size_t r = e; r < end; ++r) {
+          const float* src = weight + static_cast<std::size_t>(ids[r] - pos * g.cin) * slice + wo[k];
+          const V16 pv = V16{} + payload[r];
+          for (int j = 0; j < NV; ++j) {
+            V16 wv;
+            __builtin_memcpy(&wv, src + 16 * j, sizeof(V16));
+            acc[j] += pv * wv;  // p*w + v: 1*w == w and v + (-1*w) == v - w exactly
+          }
+        }
+        for (int j = 0; j < NV; ++j) __builtin_memcpy(dst + 16 * j, &acc[j], sizeof(V16));
+      }
+      e = end;
+    }
+    return;
+  }
+  for (std::size_t e = 0; e < ids.size(); ++e) {
+    const int pos = pos_of[ids[e]];
+    const int c = ids[e] - pos * g.cin;
+    const float* wc = weight + static_cast<std::size_t>(c) * slice;
+    const float p = payload[e];
+    for (int k = start[pos]; k < start[pos + 1]; ++k) axpy(v + out[k], p, wc + wo[k], co);
+  }
+}
+
+}  // namespace
+
+void conv_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
+                  const float* weight, const ConvGeom& g, const ConvTaps& taps) {
+  switch (g.cout) {
+    case 16: return conv_scatter_body<16>(v, ids, payload, weight, g, taps);
+    case 32: return conv_scatter_body<32>(v, ids, payload, weight, g, taps);
+    case 64: return conv_scatter_body<64>(v, ids, payload, weight, g, taps);
+    default: return conv_scatter_body<0>(v, ids, payload, weight, g, taps);
+  }
+}
+
+// Literal definition: every output position checks whether its window holds the event.
+void conv_scatter_ref(float* v, std::span<const std::int32_t> ids,
+                      std::span<const float> payload, const float* weight, const ConvGeom& g) {
+  for (std::size_t e = 0; e < ids.size(); ++e) {
+    const int pos = ids[e] / g.cin, c = ids[e] % g.cin;
+    const int y = pos / g.in_w, x = pos % g.in_w;
+    for (int oy = 0; oy < g.out_h; ++oy)
+      for (int ox = 0; ox < g.out_w; ++ox) {
+        const int ky = y - (oy * g.sh - g.pad_top), kx = x - (ox * g.sw - g.pad_left);
+        if (ky < 0 || ky >= g.kh || kx < 0 || kx >= g.kw) continue;
+        for (int o = 0; o < g.cout; ++o) {
+          float& t = v[(static_cast<std::size_t>(oy) * g.out_w + ox) * g.cout + o];
+          t = t + payload[e] * weight[((static_cast<std::size_t>(c) * g.kh + ky) * g.kw + kx) * g.cout + o];
+        }
+      }
+  }
+}
+
+// Gather form: for each output, its window's inputs in increasing input id order (the
+// order in which the scatter twin visits a step's events). The output vector is
+// accumulated in a local array (registers for the common widths) from its current value,
+// so every target sees the same sequence of float additions as under scatter.
+namespace {
+
+template <int CO>
+BRISK_CLONES void conv_gather_body(float* v, const float* x, const float* weight,
+                                   const ConvGeom& g) {
+  const int co = CO > 0 ? CO : g.cout;
+  float acc[CO > 0 ? CO : 1];
+  for (int oy = 0; oy < g.out_h; ++oy)
+    for (int ox = 0; ox < g.out_w; ++ox) {
+      float* dst = v + (static_cast<std::size_t>(oy) * g.out_w + ox) * co;
+      float* a = CO > 0 ? acc : dst;
+      if (CO > 0)
+        for (int o = 0; o < co; ++o) a[o] = dst[o];
+      for (int ky = 0; ky < g.kh; ++ky) {
+        const int y = oy * g.sh - g.pad_top + ky;
+        if (y < 0 || y >= g.in_h) continue;
+        for (int kx = 0; kx < g.kw; ++kx) {
+          const int xx = ox * g.sw - g.pad_left + kx;
+          if (xx < 0 || xx >= g.in_w) continue;
+          const float* in = x + (static_cast<std::size_t>(y) * g.in_w + xx) * g.cin;
+          for (int c = 0; c < g.cin; ++c)
+            if (in[c] != 0.0f)
+              axpy(a, in[c], weight + ((static_cast<std::size_t>(c) * g.kh + ky) * g.kw + kx) * co, co);
+        }
+      }
+      if (CO > 0)
+        for (int o = 0; o < co; ++o) dst[o] = a[o];
+    }
+}
+
+}  // namespace
+
+void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& g) {
+  switch (g.cout) {
+    case 16: return conv_gather_body<16>(v, x, weight, g);
+    case 32: return conv_gather_body<32>(v, x, weight, g);
+    case 64: return conv_gather_body<64>(v, x, weight, g);
+    default: return conv_gather_body<0>(v, x, weight, g);
+  }
+}
+
+BRISK_CLONES
+void add_into(float* v, const float* a, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) v[i] += a[i];
+}
+
+}  // namespace brisk::kernels

@@ -1,0 +1,365 @@
+#include <brisk/core/engine/network.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <brisk/core/base/error.hpp>
+
+namespace brisk {
+
+const char* kernel_name(KernelKind k) {
+  switch (k) {
+    case KernelKind::Input: return "Input";
+    case KernelKind::Dense: return "Dense";
+    case KernelKind::Conv2D: return "Conv2D";
+    case KernelKind::AvgPool2D: return "AvgPool2D";
+    case KernelKind::MaxPool2D: return "MaxPool2D";
+    case KernelKind::GlobalAvgPool: return "GlobalAvgPool";
+    case KernelKind::Identity: return "Identity";
+    case KernelKind::ZeroPad2D: return "ZeroPad2D";
+    case KernelKind::Affine: return "Affine";
+    case KernelKind::Add: return "Add";
+    case KernelKind::Concat: return "Concat";
+  }
+  return "?";
+}
+
+namespace {
+
+[[noreturn]] void fail(const Layer& l, const std::string& what) {
+  throw InputError(fmt::format("layer '{}': {}", l.name, what));
+}
+
+bool is_radix_timed(NeuronKind n) { return n == NeuronKind::Radix; }
+
+KernelKind kernel_of(const Layer& l) {
+  switch (l.op) {
+    case OpKind::Input: return KernelKind::Input;
+    case OpKind::Dense: return KernelKind::Dense;
+    case OpKind::Conv2D: return KernelKind::Conv2D;
+    case OpKind::AvgPool2D: return KernelKind::AvgPool2D;
+    case OpKind::MaxPool2D: return KernelKind::MaxPool2D;
+    case OpKind::GlobalAvgPool2D: return KernelKind::GlobalAvgPool;
+    case OpKind::Flatten:
+    case OpKind::Activation: return KernelKind::Identity;
+    case OpKind::Reshape:
+      if (l.out_shape.size() != 1) fail(l, "Reshape to an image is not supported by the engine");
+      return KernelKind::Identity;
+    case OpKind::ZeroPad2D: return KernelKind::ZeroPad2D;
+    case OpKind::Affine: return KernelKind::Affine;
+    case OpKind::Add: return KernelKind::Add;
+    case OpKind::Concat: return KernelKind::Concat;
+  }
+  fail(l, "unknown operator");
+}
+
+void set_geometry(const Layer& l, PlanLayer& p) {
+  if (l.out_shape.size() == 3) {
+    p.image = true;
+    p.c = l.out_shape[0], p.h = l.out_shape[1], p.w = l.out_shape[2];
+  } else if (l.out_shape.size() == 1) {
+    p.c = l.out_shape[0];
+  } else {
+    fail(l, fmt::format("output shape {} is neither an image nor a vector",
+                        shape_str(l.out_shape)));
+  }
+  p.to_graph.resize(p.size());
+  if (p.image) {
+    for (int y = 0; y < p.h; ++y)
+      for (int x = 0; x < p.w; ++x)
+        for (int c = 0; c < p.c; ++c)
+          p.to_graph[(static_cast<std::size_t>(y) * p.w + x) * p.c + c] = (c * p.h + y) * p.w + x;
+  } else {
+    std::iota(p.to_graph.begin(), p.to_graph.end(), 0);
+  }
+}
+
+// Dense: rows follow the producer's internal order, so a Flatten is free at run time.
+void pack_dense(const Layer& l, const PlanLayer& in, PlanLayer& p) {
+  const int nin = l.weight_shape.at(0), nout = l.weight_shape.at(1);
+  if (static_cast<std::size_t>(nin) != in.size()) fail(l, "Dense input size mismatch");
+  p.weight.resize(static_cast<std::size_t>(nin) * nout);
+  for (int i = 0; i < nin; ++i) {
+    const std::size_t src = static_cast<std::size_t>(in.to_graph[i]) * nout;
+    std::copy_n(l.weight.begin() + static_cast<std::ptrdiff_t>(src), nout,
+                p.weight.begin() + static_cast<std::ptrdiff_t>(i) * nout);
+  }
+  p.fanout.assign(in.size(), static_cast<std::uint32_t>(nout));
+}
+
+// Number of outputs along one axis that read input coordinate `i`.
+int taps_reading(int i, int k, int s, int pad, int out) {
+  int n = 0;
+  for (int kk = 0; kk < k; ++kk) {
+    const int num = i + pad - kk;
+    if (num >= 0 && num % s == 0 && num / s < out) ++n;
+  }
+  return n;
+}
+
+void set_window(const Layer& l, const PlanLayer& in, PlanLayer& p) {
+  if (!in.image) fail(l, "needs an image input");
+  p.in_c = in.c, p.in_h = in.h, p.in_w = in.w;
+  p.kh = l.kernel_h, p.kw = l.kernel_w, p.sh = l.stride_h, p.sw = l.stride_w;
+  p.pad_top = l.pad_top, p.pad_left = l.pad_left;
+  if (p.sh < 1 || p.sw < 1 || p.kh < 1 || p.kw < 1) fail(l, "bad kernel or stride");
+}
+
+void window_fanout(const PlanLayer& in, PlanLayer& p, int per_tap) {
+  p.fanout.resize(in.size());
+  for (int y = 0; y < in.h; ++y)
+    for (int x = 0; x < in.w; ++x) {
+      const auto n = static_cast<std::uint32_t>(taps_reading(y, p.kh, p.sh, p.pad_top, p.h) *
+                                                taps_reading(x, p.kw, p.sw, p.pad_left, p.w) *
+                                                per_tap);
+      for (int c = 0; c < in.c; ++c) p.fanout[(static_cast<std::size_t>(y) * in.w + x) * in.c + c] = n;
+    }
+}
+
+void pack_conv(const Layer& l, const PlanLayer& in, PlanLayer& p) {
+  set_window(l, in, p);
+  const int co = l.weight_shape.at(0), ci = l.weight_shape.at(1);
+  if (ci != in.c || co != p.c) fail(l, "Conv2D channel mismatch");
+  p.weight.resize(l.weight.size());
+  for (int o = 0; o < co; ++o)
+    for (int c = 0; c < ci; ++c)
+      for (int y = 0; y < p.kh; ++y)
+        for (int x = 0; x < p.kw; ++x)
+          p.weight[((static_cast<std::size_t>(c) * p.kh + y) * p.kw + x) * co + o] =
+              l.weight[((static_cast<std::size_t>(o) * ci + c) * p.kh + y) * p.kw + x];
+  window_fanout(in, p, co);
+  p.taps = kernels::make_conv_taps(p.geom());
+}
+
+// AvgPool: one weight per output position, 1/window or 1/(valid taps).
+void pack_avgpool(const Layer& l, const PlanLayer& in, PlanLayer& p) {
+  set_window(l, in, p);
+  p.weight.resize(static_cast<std::size_t>(p.h) * p.w);
+  for (int oy = 0; oy < p.h; ++oy)
+    for (int ox = 0; ox < p.w; ++ox) {
+      int valid = 0;
+      for (int ky = 0; ky < p.kh; ++ky)
+        for (int kx = 0; kx < p.kw; ++kx) {
+          const int y = oy * p.sh - p.pad_top + ky, x = ox * p.sw - p.pad_left + kx;
+          valid += (y >= 0 && y < in.h && x >= 0 && x < in.w);
+        }
+      const int div = l.avg_count_pad ? p.kh * p.kw : std::max(valid, 1);
+      p.weight[static_cast<std::size_t>(oy) * p.w + ox] = 1.0f / static_cast<float>(div);
+    }
+  window_fanout(in, p, 1);
+  kernels::ConvGeom g = p.geom();
+  g.cout = 1;  // taps hold output positions
+  p.taps = kernels::make_conv_taps(g);
+}
+
+std::vector<float> expand_threshold(const Layer& l, const LayerSpec& s, int channels) {
+  std::vector<float> th;
+  if (s.threshold.size() == 1)
+    th.assign(channels, s.threshold[0]);
+  else if (s.threshold.size() == static_cast<std::size_t>(channels))
+    th = s.threshold;
+  else
+    fail(l, fmt::format("{} thresholds given, expected 1 or {} (one per channel)",
+                        s.threshold.size(), channels));
+  for (float t : th)
+    if (!(t > 0.0f) || !std::isfinite(t)) fail(l, "thresholds must be positive and finite");
+  return th;
+}
+
+std::vector<float> expand_v0(const Layer& l, const LayerSpec& s, const PlanLayer& p) {
+  if (s.v0.empty()) return {};
+  std::vector<float> v(p.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::size_t c = i % static_cast<std::size_t>(p.c);
+    if (s.v0.size() == 1) v[i] = s.v0[0];
+    else if (s.v0.size() == static_cast<std::size_t>(p.c)) v[i] = s.v0[c];
+    else if (s.v0.size() == p.size()) v[i] = s.v0[static_cast<std::size_t>(p.to_graph[i])];
+    else fail(l, fmt::format("{} initial potentials given, expected 1, {} or {}", s.v0.size(), p.c, p.size()));
+  }
+  return v;
+}
+
+void set_neurons(const Layer& l, const LayerSpec& s, PlanLayer& p) {
+  p.leak = s.leak;
+  p.reset = s.reset;
+  p.radix_base = s.radix_base;
+  p.radix_digits = s.radix_digits;
+  p.max_coefficient = s.max_coefficient;
+  p.negative_only_if_positive = s.negative_only_if_positive;
+  if (p.neuron == NeuronKind::None) return;
+  if (!(s.leak > 0.0f && s.leak <= 1.0f)) fail(l, "leak must be in (0, 1]");
+  if (s.max_coefficient < 0) fail(l, "max_coefficient must be >= 0");
+  if (p.neuron == NeuronKind::Radix || p.neuron == NeuronKind::Readout) {
+    if (s.radix_base < 2 || s.radix_digits < 1 ||
+        std::pow(static_cast<double>(s.radix_base), s.radix_digits) > 16777216.0)
+      fail(l, "radix base^digits must be in [2, 2^24]");
+  }
+  p.threshold = expand_threshold(l, s, p.c);
+  p.v0 = expand_v0(l, s, p);
+}
+
+// Pipelined timing: a radix layer integrates K digits then emits K digits; everything
+// else works at every step from the first one.
+void set_timing(const Layer& l, const std::vector<PlanLayer>& plan, const SnnSpec& spec,
+                bool radix_net, PlanLayer& p) {
+  if (p.kernel == KernelKind::Input) {
+    p.analog = spec.encoder == EncoderKind::Direct;
+    p.emit_start = 0;
+    p.emit_steps = spec.encoder == EncoderKind::Radix ? spec.input_radix_digits : spec.timesteps;
+    return;
+  }
+  const PlanLayer& first = plan[static_cast<std::size_t>(l.inputs.front())];
+  bool any_analog = false, all_analog = true;
+  for (int i : l.inputs) {
+    const PlanLayer& in = plan[static_cast<std::size_t>(i)];
+    any_analog |= in.analog;
+    all_analog &= in.analog;
+    if (!in.analog && radix_net && in.emit_start != first.emit_start)
+      fail(l, "radix inputs arrive at different steps (branches of unequal depth)");
+  }
+  if (any_analog && !all_analog) fail(l, "mixes analog (direct input) and spiking inputs");
+  p.window_start = all_analog ? 0 : first.emit_start;
+  if (p.neuron == NeuronKind::None) {
+    p.analog = all_analog;
+    p.emit_start = p.window_start;
+    p.emit_steps = first.emit_steps;
+  } else if (radix_net) {
+    if (p.neuron != NeuronKind::Radix && p.neuron != NeuronKind::Readout)
+      fail(l, "a radix network takes only Radix, Readout or None neurons");
+    if (!all_analog && first.emit_steps != p.radix_digits)
+      fail(l, fmt::format("integrates {} digits but its input sends {}", p.radix_digits,
+                          first.emit_steps));
+    p.emit_start = p.window_start + p.radix_digits;
+    p.emit_steps = p.radix_digits;
+  } else {
+    p.emit_start = 0;
+    p.emit_steps = spec.timesteps;
+  }
+}
+
+std::size_t macs_of(const Layer& l, const PlanLayer& p) {
+  if (l.op == OpKind::Dense) return p.weight.size();
+  if (l.op == OpKind::Conv2D) return p.size() * static_cast<std::size_t>(p.in_c) * p.kh * p.kw;
+  return 0;
+}
+
+}  // namespace
+
+SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions& opts) {
+  if (g.layers.empty() || g.layers.front().op != OpKind::Input)
+    throw InputError("network: the first layer must be the Input");
+  if (spec.layers.size() != g.layers.size())
+    throw InputError(fmt::format("network: the spiking spec has {} layers, the graph {}",
+                                 spec.layers.size(), g.layers.size()));
+  if (g.output <= 0 || g.output >= static_cast<int>(g.layers.size()))
+    throw InputError("network: the output layer is not set");
+  if (!(spec.input_scale > 0.0f)) throw InputError("network: input_scale must be positive");
+  bool radix_net = spec.encoder == EncoderKind::Radix;
+  for (const auto& s : spec.layers) radix_net |= is_radix_timed(s.neuron);
+  if (!radix_net && spec.timesteps < 1) throw InputError("network: timesteps must be >= 1");
+  if (spec.encoder == EncoderKind::Radix &&
+      (spec.input_radix_base < 2 || spec.input_radix_digits < 1))
+    throw InputError("network: input radix base must be >= 2 and digits >= 1");
+
+  SpikingNetwork net;
+  net.spec_ = spec;
+  net.options_ = opts;
+  net.radix_ = radix_net;
+  net.output_ = g.output;
+  net.input_shape_ = g.layers.front().out_shape;
+  auto& plan = net.layers_;
+  plan.reserve(g.layers.size());
+  for (std::size_t i = 0; i < g.layers.size(); ++i) {
+    const Layer& l = g.layers[i];
+    const LayerSpec& s = spec.layers[i];
+    PlanLayer p;
+    p.name = l.name;
+    p.kernel = kernel_of(l);
+    p.neuron = p.kernel == KernelKind::Input ? NeuronKind::None : s.neuron;
+    p.inputs = l.inputs;
+    set_geometry(l, p);
+    if (p.kernel != KernelKind::Input && l.inputs.empty()) fail(l, "has no input");
+    for (int in : l.inputs)
+      if (in < 0 || in >= static_cast<int>(i)) fail(l, "inputs are not in topological order");
+    const bool is_output = static_cast<int>(i) == g.output;
+    if (is_output != (p.neuron == NeuronKind::Readout))
+      fail(l, is_output ? "the output layer needs NeuronKind::Readout"
+                        : "only the output layer may be a Readout");
+    if (p.kernel != KernelKind::Input) {
+      const PlanLayer& in = plan[static_cast<std::size_t>(l.inputs.front())];
+      p.in_c = in.c, p.in_h = in.h, p.in_w = in.w;
+      switch (p.kernel) {
+        case KernelKind::Dense: pack_dense(l, in, p); break;
+        case KernelKind::Conv2D: pack_conv(l, in, p); break;
+        case KernelKind::AvgPool2D: pack_avgpool(l, in, p); break;
+        case KernelKind::MaxPool2D:
+          set_window(l, in, p);
+          if (p.kh * p.kw > 32) fail(l, "MaxPool2D windows above 32 elements are not supported");
+          break;
+        case KernelKind::GlobalAvgPool:
+          if (!in.image) fail(l, "needs an image input");
+          p.weight.assign(1, 1.0f / static_cast<float>(in.h * in.w));
+          p.fanout.assign(in.size(), 1);
+          break;
+        case KernelKind::Identity:
+          if (in.size() != p.size()) fail(l, "element count changes");
+          // A vector keeps its producer's internal order; its Graph order follows the
+          // flatten order (internal images are HWC already).
+          if (in.image && !p.image)
+            p.to_graph = l.flatten_order == FlattenOrder::CHW ? in.to_graph
+                                                              : std::vector<std::int32_t>(
+                                                                    p.to_graph);
+          else if (!in.image && !p.image)
+            p.to_graph = in.to_graph;
+          p.fanout.assign(in.size(), 1);
+          break;
+        case KernelKind::ZeroPad2D:
+          if (!in.image) fail(l, "needs an image input");
+          p.pad_top = l.pad_top, p.pad_left = l.pad_left;
+          break;
+        case KernelKind::Affine:
+          if (l.scale.size() != static_cast<std::size_t>(p.c)) fail(l, "Affine needs one scale per channel");
+          p.weight = l.scale;
+          p.fanout.assign(in.size(), 1);
+          break;
+        case KernelKind::Add:
+          for (int j : l.inputs)
+            if (plan[static_cast<std::size_t>(j)].size() != p.size()) fail(l, "Add inputs differ in size");
+          p.fanout.assign(in.size(), 1);
+          break;
+        case KernelKind::Concat: {
+          int off = 0;
+          for (int j : l.inputs) {
+            p.concat_offset.push_back(off);
+            off += plan[static_cast<std::size_t>(j)].c;
+          }
+          if (off != p.c) fail(l, "Concat channel count mismatch");
+          p.fanout.assign(in.size(), 1);
+          break;
+        }
+        case KernelKind::Input: break;
+      }
+      const std::vector<float>& b = l.op == OpKind::Affine ? l.shift : l.bias;
+      if (!b.empty()) {
+        if (b.size() != static_cast<std::size_t>(p.c)) fail(l, "bias size mismatch");
+        p.bias = b;
+        for (float& x : p.bias) x *= s.bias_scale;
+        if (p.neuron == NeuronKind::None)
+          fail(l, "a layer without neurons cannot add a bias/shift (fold it first)");
+      }
+    }
+    set_neurons(l, s, p);
+    p.macs = macs_of(l, p);
+    net.ann_macs_ += p.macs;
+    set_timing(l, plan, spec, radix_net, p);
+    plan.push_back(std::move(p));
+  }
+  const PlanLayer& out = plan[static_cast<std::size_t>(g.output)];
+  net.total_steps_ = radix_net ? out.window_start + out.radix_digits : spec.timesteps;
+  return net;
+}
+
+}  // namespace brisk

@@ -1,0 +1,153 @@
+#pragma once
+// The compiled spiking network: *how* brisk runs a (Graph, SnnSpec) pair.
+//
+// (Graph, SnnSpec) says what is computed; compile() turns it into a SpikingNetwork plan
+// laid out for event-driven execution:
+//  - plan layer i is Graph layer i (same indices, same names) — results and recordings
+//    are indexed like Graph::layers;
+//  - images are channels-last inside the plan (neuron id = (y*W + x)*C + c), so that one
+//    spike adds cout-contiguous vectors; Dense weights are [in][out] rows whose order
+//    follows the producer's internal layout (a Flatten costs nothing at run time);
+//    Conv2D weights are repacked [cin][kh][kw][cout];
+//  - thresholds are expanded per channel, V0 per neuron, biases pre-multiplied by
+//    bias_scale;
+//  - with direct encoding every layer reachable from the Input through weightless layers
+//    is "analog": its input is a constant current computed once per sample;
+//  - radix layers are pipelined: a layer integrates the K digits of its inputs in its
+//    window [window_start, window_start + K) and emits its own digits in the next K steps.
+// The plan is immutable after compile() and shared read-only by all worker threads.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <brisk/core/graph/graph.hpp>
+#include <brisk/core/engine/kernels/synapse.hpp>
+#include <brisk/core/engine/snn_spec.hpp>
+
+namespace brisk {
+
+// The synaptic operator of a plan layer.
+enum class KernelKind {
+  Input,          // the encoder's output
+  Dense,          // weight [in][out] (rows in the producer's internal order)
+  Conv2D,         // weight [cin][kh][kw][cout]
+  AvgPool2D,      // weight 1/window (or 1/valid count) per tap
+  MaxPool2D,      // rate: gate of the input with the largest accumulated payload;
+                  // radix: exact MSB-first comparison of the windows' digits
+  GlobalAvgPool,  // {C,H,W} -> {C}, weight 1/(H*W)
+  Identity,       // Flatten, Reshape (to a vector), Activation: ids unchanged
+  ZeroPad2D,      // ids moved into the padded image
+  Affine,         // per channel: weight scale[c], bias shift[c]
+  Add,            // element-wise sum of all inputs
+  Concat,         // channel concatenation
+};
+
+const char* kernel_name(KernelKind k);
+
+struct PlanLayer {
+  std::string name;
+  KernelKind kernel = KernelKind::Input;
+  NeuronKind neuron = NeuronKind::None;
+  std::vector<int> inputs;  // producer plan indices
+
+  // Output geometry. Images: c, h, w (internal layout HWC); vectors: c = size, h = w = 1.
+  int c = 0, h = 1, w = 1;
+  bool image = false;  // the Graph shape is {C,H,W}
+  std::size_t size() const { return static_cast<std::size_t>(c) * h * w; }
+  // Geometry of the first input (images).
+  int in_c = 0, in_h = 1, in_w = 1;
+
+  // Operator parameters (repacked; see the header comment).
+  std::vector<float> weight;
+  std::vector<float> bias;       // per output channel, times bias_scale; empty = none
+  int kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
+  std::vector<int> concat_offset;  // Concat: channel offset of each input
+  kernels::ConvTaps taps;          // Conv2D, AvgPool2D: fan-out table of each input position
+  kernels::ConvGeom geom() const {
+    return {in_h, in_w, in_c, h, w, c, kh, kw, sh, sw, pad_top, pad_left};
+  }
+
+  // Neuron population.
+  std::vector<float> threshold;  // per output channel (size c)
+  std::vector<float> v0;         // per neuron (internal order); empty = 0
+  float leak = 1.0f;
+  ResetMode reset = ResetMode::Subtract;
+  int radix_base = 2, radix_digits = 8;
+  int max_coefficient = 0;  // Augmented: 0 = unbounded
+  bool negative_only_if_positive = true;
+
+  // Scheduling.
+  bool analog = false;    // output is a constant analog vector (direct encoding path)
+  int window_start = 0;   // first step this layer integrates (radix: K-digit window)
+  int emit_start = 0;     // first step this layer can emit events
+  int emit_steps = 0;     // how many steps it emits (T; radix: K)
+
+  // Metrics: synaptic fan-out of each input neuron (events x fan-out = SOPs), indexed
+  // by the first input's internal id; empty for weightless re-routing layers.
+  std::vector<std::uint32_t> fanout;
+  std::size_t macs = 0;  // the ANN layer's MACs per sample (graph count)
+  // Maps an internal id to the Graph's flat (channels-first) index of this layer.
+  std::vector<std::int32_t> to_graph;
+};
+
+struct CompileOptions {
+  // Density (events / input neurons) above which a step uses the dense kernel instead of
+  // scattering. Both give the same result; this is a speed knob only. <0: never dense.
+  // Measured on the Fashion-MNIST CNN (brisk bench --kernel sparse|dense|auto): scatter
+  // wins at the densities seen there (IF up to ~25%, radix inputs ~50-60%: 12.2k vs 9.4k
+  // images/s with 0.25), because the gather branches on every zero input; hence 0.8.
+  float dense_threshold = 0.8f;
+  // Radix layers integrate their window in one pass at its last step: the digits of each
+  // input are decoded to n_j = sum_k B^(K-1-k) d_jk and U_K = sum_j w_j n_j is scattered
+  // once (work ~ nonzero inputs x fan-out instead of digit events x fan-out). It equals the
+  // shift-and-add recurrence U_k = B U_(k-1) + sum_j w_j d_jk exactly in real arithmetic
+  // and in float whenever the products are exact (integer / dyadic weights); otherwise the
+  // two differ by float rounding only. false: step-by-step shift-and-add. The readout
+  // always uses shift-and-add so that its value is known at every step. SOPs are counted
+  // as digit events x fan-out either way (the work of event-driven hardware).
+  bool radix_fold = true;
+  // With radix_fold, run() lets a folded radix layer read its radix producer's integers q
+  // directly (through Flatten and one AvgPool2D) instead of emitting and decoding digit
+  // trains: the decoded input is sum_j w_pool q_j, scattered once for its nonzero entries.
+  // Spike and SOP counts are those of the digit-level run (counted from the digits of q);
+  // values equal the digit-level fold exactly when the pool weights are dyadic (2x2, 4x4
+  // pools), else up to float rounding. The producer's and pool's trains stay empty, so
+  // layers that are recorded, read by several layers, or simulate() (which keeps every
+  // train) use the digit-level path. Power-of-two bases only. false: always digit-level.
+  bool radix_values = true;
+};
+
+class SpikingNetwork {
+ public:
+  const std::vector<PlanLayer>& layers() const { return layers_; }
+  const PlanLayer& layer(int i) const { return layers_.at(static_cast<std::size_t>(i)); }
+  int output() const { return output_; }
+  const SnnSpec& spec() const { return spec_; }
+  const CompileOptions& options() const { return options_; }
+  // Steps one sample needs: T for rate-like codes; for radix the end of the readout's
+  // K-digit window (K per layer, pipelined).
+  int total_steps() const { return total_steps_; }
+  // Latency in steps until the readout holds its final value (radix: K per layer).
+  int latency_steps() const { return total_steps_; }
+  bool is_radix() const { return radix_; }
+  std::size_t ann_macs() const { return ann_macs_; }
+  const std::vector<int>& input_shape() const { return input_shape_; }
+
+ private:
+  friend SpikingNetwork compile(const Graph&, const SnnSpec&, const CompileOptions&);
+  std::vector<PlanLayer> layers_;
+  SnnSpec spec_;
+  CompileOptions options_;
+  std::vector<int> input_shape_;
+  int output_ = -1;
+  int total_steps_ = 0;
+  bool radix_ = false;
+  std::size_t ann_macs_ = 0;
+};
+
+// Compiles a validated Graph with its SnnSpec (spec.layers indexed like g.layers).
+// Throws InputError naming the layer for anything the engine cannot run (unsupported
+// operator/neuron combination, wrong threshold count, radix branches of unequal depth...).
+SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions& opts = {});
+
+}  // namespace brisk

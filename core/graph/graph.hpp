@@ -1,0 +1,112 @@
+#pragma once
+// The ANN graph: *what* a trained network computes, in float, independent of how brisk
+// later runs it. Importers (conversion/import) produce it; conversion passes rewrite it;
+// the spiking compiler (core/) turns it into a SpikingNetwork plan.
+//
+// Conventions (fixed; importers convert into them):
+//  - activations are per sample, channels first: {C, H, W} for images, {N} for vectors;
+//  - Dense weight is stored [in][out] row-major (one input spike adds one contiguous row);
+//  - Conv2D weight is stored [cout][cin][kh][kw] (PyTorch OIHW) as a cross-correlation
+//    (Theano-flipped kernels are already rotated by the importer);
+//  - layers are in topological order: every input index is smaller than the layer's own.
+#include <cstddef>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <brisk/core/base/shape.hpp>
+
+namespace brisk {
+
+enum class OpKind {
+  Input,            // the network input; out_shape is the sample shape
+  Dense,            // weight [in][out], bias [out] or empty
+  Conv2D,           // weight [cout][cin][kh][kw], bias [cout] or empty; stride, explicit pads
+  AvgPool2D,        // kernel, stride, explicit pads; avg_count_pad selects the divisor
+  MaxPool2D,        // kernel, stride, explicit pads (padding never wins the max)
+  GlobalAvgPool2D,  // {C,H,W} -> {C}
+  Flatten,          // {C,H,W} -> {C*H*W}, element order by flatten_order
+  Reshape,          // flat reinterpretation to out_shape (element order by flatten_order)
+  ZeroPad2D,        // explicit pads, no weights
+  Affine,           // per-channel y = x*scale[c] + shift[c] (a BatchNorm not folded)
+  Activation,       // a stand-alone activation (act) with no synaptic operator
+  Add,              // element-wise sum of all inputs (same shapes)
+  Concat,           // concatenation along the channel axis (axis 0 of the per-sample shape)
+};
+
+// Activation applied to a layer's output. Softmax is only allowed on the output layer,
+// where it is dropped: the readout keeps logits (argmax is unchanged).
+enum class Act { Linear, ReLU, ClippedReLU, Softmax };
+
+// Order in which a Flatten/Reshape walks a {C,H,W} tensor. Keras channels_last (and
+// channels_first from Keras 2.1.6 on) flattens as HWC; PyTorch and old 'th' as CHW.
+enum class FlattenOrder { CHW, HWC };
+
+struct Layer {
+  std::string name;          // name in the source file, used in every message
+  std::string source_class;  // class in the source file ("Conv2D", "Linear", ...)
+  OpKind op = OpKind::Input;
+  std::vector<int> inputs;     // producer layer indices (empty for Input)
+  std::vector<int> out_shape;  // per-sample output shape, filled by infer_shapes()
+
+  Act act = Act::Linear;
+  float act_max = std::numeric_limits<float>::infinity();  // ClippedReLU ceiling
+  // Clip-floor quantized activation (ANNs trained for radix coding): when act_bits > 0 the
+  // layer outputs clamp(floor(x * 2^bits / act_max), 0, 2^bits - 1) * act_max / 2^bits.
+  // Requires act == ClippedReLU.
+  int act_bits = 0;
+
+  std::vector<float> weight;
+  std::vector<int> weight_shape;  // Dense {in, out}; Conv2D {cout, cin, kh, kw}
+  std::vector<float> bias;        // empty = no bias
+
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  bool avg_count_pad = false;  // AvgPool2D: divide by the full window (PyTorch default) or
+                               // by the valid elements only (Keras 'same')
+
+  FlattenOrder flatten_order = FlattenOrder::CHW;
+
+  std::vector<float> scale, shift;  // Affine, per channel
+};
+
+struct Graph {
+  std::vector<Layer> layers;  // topological order, layers[0] is the Input
+  int output = -1;            // the readout layer (normally the last one)
+  // Provenance and format facts: "source", "format" (keras|brisk), "keras_version",
+  // "backend", "data_format", ...
+  std::map<std::string, std::string> meta;
+
+  const std::vector<int>& input_shape() const { return layers.front().out_shape; }
+  const Layer& find(const std::string& name) const;  // throws InputError when absent
+};
+
+std::span<const OpKind> all_ops();  // every operator, in the names table
+const char* op_name(OpKind op);   // "Conv2D": the names files use (native schema, SNN file)
+const char* act_name(Act act);    // "linear", "relu", "clipped_relu", "softmax"
+std::optional<OpKind> op_from_name(std::string_view name);
+std::optional<Act> act_from_name(std::string_view name);
+
+// Fills every out_shape from the Input shape and checks every weight shape against the
+// layer's geometry. Throws InputError naming the layer on any contradiction.
+void infer_shapes(Graph& g);
+
+// infer_shapes() plus: weights and biases finite, inputs in topological order, output set.
+void validate(Graph& g);
+
+// Multiply-accumulates of one layer for one sample (0 for layers without weights).
+std::size_t layer_macs(const Graph& g, int layer);
+std::size_t graph_macs(const Graph& g);
+
+// Reference float forward pass of one sample (input in the Input's {C,H,W} order).
+// Returns the output layer's values before any softmax. If `activations` is given it
+// receives every layer's output (after its activation), indexed like g.layers.
+std::vector<float> forward(const Graph& g, std::span<const float> input,
+                           std::vector<std::vector<float>>* activations = nullptr);
+
+}  // namespace brisk

@@ -1,0 +1,338 @@
+// Population kernels of the neuron models: threshold scans, the fused integrate-and-fire
+// step, the whole-window IF pass and the radix quantizer (declared in neurons/kernels.hpp).
+#include <brisk/neurons/kernels.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#include <brisk/core/base/isa.hpp>
+
+namespace brisk::kernels {
+
+namespace {
+
+// Portable path: vectorized test per row, then a branch-free compaction of its neurons.
+template <bool Both>
+BRISK_CLONES std::size_t at_threshold_generic(const float* v, const float* theta, int channels,
+                                              std::size_t rows, std::int32_t* out) {
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = v + r * static_cast<std::size_t>(channels);
+    int hit = 0;
+    for (int c = 0; c < channels; ++c) hit |= (row[c] >= theta[c]) | (Both & (row[c] <= -theta[c]));
+    if (!hit) continue;
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; ++c) {
+      out[n] = base + c;
+      n += static_cast<std::size_t>((row[c] >= theta[c]) | (Both & (row[c] <= -theta[c])));
+    }
+  }
+  return n;
+}
+
+#if BRISK_HAVE_AVX512
+// AVX-512: 16 comparisons give a mask; the firing ids are compressed in a register and
+// stored as a full vector (the memory form of vpcompressd is microcoded and slow on AMD
+// Zen 4), hence the 16 spare entries `out` needs.
+__attribute__((target("avx512f,popcnt"))) std::size_t at_threshold_avx512(
+    const float* v, const float* theta, int channels, std::size_t rows, bool both,
+    std::int32_t* out) {
+  std::size_t n = 0;
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* row = v + r * static_cast<std::size_t>(channels);
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; c += 16) {
+      const int left = channels - c;
+      const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                         : static_cast<__mmask16>((1u << left) - 1u);
+      const __m512 x = _mm512_maskz_loadu_ps(valid, row + c);
+      const __m512 th = _mm512_maskz_loadu_ps(valid, theta + c);
+      __mmask16 fire = _mm512_mask_cmp_ps_mask(valid, x, th, _CMP_GE_OQ);
+      if (both)
+        fire |= _mm512_mask_cmp_ps_mask(valid, x, _mm512_sub_ps(_mm512_setzero_ps(), th), _CMP_LE_OQ);
+      if (!fire) continue;
+      const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(base + c));
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(fire, ids));
+      n += static_cast<std::size_t>(__builtin_popcount(fire));
+    }
+  }
+  return n;
+}
+#endif
+
+}  // namespace
+
+std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
+                         bool both, std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
+  if (avx512) return at_threshold_avx512(v, theta, channels, rows, both, out);
+#endif
+  return both ? at_threshold_generic<true>(v, theta, channels, rows, out)
+              : at_threshold_generic<false>(v, theta, channels, rows, out);
+}
+
+std::size_t if_fire_ref(float* v, const float* drive, const float* theta, int channels,
+                        std::size_t rows, bool to_zero, std::int32_t* out) {
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (int c = 0; c < channels; ++c) {
+      const std::size_t i = r * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c);
+      if (drive) v[i] = v[i] + drive[i];
+      if (v[i] >= theta[c]) {
+        v[i] = to_zero ? 0.0f : v[i] - theta[c];
+        out[n++] = static_cast<std::int32_t>(i);
+      }
+    }
+  return n;
+}
+
+namespace {
+
+// Portable path: blocks of 16 neurons of one row; integrate, fire and reset in a
+// vectorizable loop that records the flags, then a branch-free compaction.
+template <bool Drive, bool ToZero>
+BRISK_CLONES std::size_t if_fire_generic(float* __restrict v, const float* __restrict drive,
+                                         const float* __restrict theta, int channels,
+                                         std::size_t rows, std::int32_t* __restrict out) {
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = v + r * static_cast<std::size_t>(channels);
+    const float* d = Drive ? drive + r * static_cast<std::size_t>(channels) : nullptr;
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c0 = 0; c0 < channels; c0 += 16) {
+      const int m = std::min(16, channels - c0);
+      int fired[16];
+      int any = 0;
+      for (int j = 0; j < m; ++j) {
+        float x = row[c0 + j];
+        if (Drive) x = x + d[c0 + j];
+        const float th = theta[c0 + j];
+        fired[j] = x >= th;
+        any |= fired[j];
+        row[c0 + j] = fired[j] ? (ToZero ? 0.0f : x - th) : x;
+      }
+      if (!any) continue;
+      for (int j = 0; j < m; ++j) {
+        out[n] = base + c0 + j;
+        n += static_cast<std::size_t>(fired[j]);
+      }
+    }
+  }
+  return n;
+}
+
+#if BRISK_HAVE_AVX512
+// AVX-512: 16 neurons per vector; the reset is a masked subtract (or masked zero) and the
+// fired ids are compressed in a register (see at_threshold_avx512).
+template <bool Drive, bool ToZero>
+__attribute__((target("avx512f,popcnt"))) std::size_t if_fire_avx512(
+    float* v, const float* drive, const float* theta, int channels, std::size_t rows,
+    std::int32_t* out) {
+  std::size_t n = 0;
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* row = v + r * static_cast<std::size_t>(channels);
+    const float* d = Drive ? drive + r * static_cast<std::size_t>(channels) : nullptr;
+    const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels));
+    for (int c = 0; c < channels; c += 16) {
+      const int left = channels - c;
+      const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                         : static_cast<__mmask16>((1u << left) - 1u);
+      __m512 x = _mm512_maskz_loadu_ps(valid, row + c);
+      if (Drive) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(valid, d + c));
+      const __m512 th = _mm512_maskz_loadu_ps(valid, theta + c);
+      const __mmask16 fire = _mm512_mask_cmp_ps_mask(valid, x, th, _CMP_GE_OQ);
+      x = ToZero ? _mm512_mask_mov_ps(x, fire, _mm512_setzero_ps())
+                 : _mm512_mask_sub_ps(x, fire, x, th);
+      _mm512_mask_storeu_ps(row + c, valid, x);
+      // No branch on `fire`: about half the vectors fire at typical rates, and a
+      // mispredicted branch costs more than the store.
+      const __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32(base + c));
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(fire, ids));
+      n += static_cast<std::size_t>(__builtin_popcount(fire));
+    }
+  }
+  return n;
+}
+#endif
+
+template <bool Drive, bool ToZero>
+std::size_t if_fire_dispatch(float* v, const float* drive, const float* theta, int channels,
+                             std::size_t rows, std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
+  if (avx512) return if_fire_avx512<Drive, ToZero>(v, drive, theta, channels, rows, out);
+#endif
+  return if_fire_generic<Drive, ToZero>(v, drive, theta, channels, rows, out);
+}
+
+}  // namespace
+
+std::size_t if_fire(float* v, const float* drive, const float* theta, int channels,
+                    std::size_t rows, bool to_zero, std::int32_t* out) {
+  if (drive)
+    return to_zero ? if_fire_dispatch<true, true>(v, drive, theta, channels, rows, out)
+                   : if_fire_dispatch<true, false>(v, drive, theta, channels, rows, out);
+  return to_zero ? if_fire_dispatch<false, true>(v, drive, theta, channels, rows, out)
+                 : if_fire_dispatch<false, false>(v, drive, theta, channels, rows, out);
+}
+
+// Reference: step by step through if_fire_ref, bits from its ids.
+void if_fire_steps_ref(float* v, const float* drive, const float* theta, int channels,
+                       std::size_t rows, bool to_zero, int steps, std::uint16_t* fired) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  const std::size_t vecs = rows * chunks, n = rows * static_cast<std::size_t>(channels);
+  std::vector<std::int32_t> ids(n);
+  for (int t = 0; t < steps; ++t) {
+    std::uint16_t* f = fired + static_cast<std::size_t>(t) * vecs;
+    std::fill(f, f + vecs, std::uint16_t{0});
+    const std::size_t k = if_fire_ref(v, drive, theta, channels, rows, to_zero, ids.data());
+    for (std::size_t h = 0; h < k; ++h) {
+      const auto i = static_cast<std::size_t>(ids[h]);
+      const std::size_t r = i / static_cast<std::size_t>(channels), c = i % static_cast<std::size_t>(channels);
+      f[r * chunks + c / 16] = static_cast<std::uint16_t>(f[r * chunks + c / 16] | (1u << (c % 16)));
+    }
+  }
+}
+
+namespace {
+
+template <bool ToZero>
+BRISK_CLONES void if_fire_steps_generic(float* __restrict v, const float* __restrict drive,
+                                        const float* __restrict theta, int channels,
+                                        std::size_t rows, int steps,
+                                        std::uint16_t* __restrict fired) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  const std::size_t vecs = rows * chunks;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const std::size_t c0 = k * 16;
+      const int m = std::min(16, channels - static_cast<int>(c0));
+      float x[16] = {}, d[16] = {}, th[16] = {};
+      float* row = v + r * static_cast<std::size_t>(channels) + c0;
+      for (int j = 0; j < m; ++j) {
+        x[j] = row[j];
+        d[j] = drive[r * static_cast<std::size_t>(channels) + c0 + static_cast<std::size_t>(j)];
+        th[j] = theta[c0 + static_cast<std::size_t>(j)];
+      }
+      for (int t = 0; t < steps; ++t) {
+        unsigned bits = 0;
+        for (int j = 0; j < 16; ++j) {
+          const float y = x[j] + d[j];
+          const bool f = j < m && y >= th[j];
+          bits |= static_cast<unsigned>(f) << j;
+          x[j] = f ? (ToZero ? 0.0f : y - th[j]) : y;
+        }
+        fired[static_cast<std::size_t>(t) * vecs + r * chunks + k] = static_cast<std::uint16_t>(bits);
+      }
+      for (int j = 0; j < m; ++j) row[j] = x[j];
+    }
+}
+
+#if BRISK_HAVE_AVX512
+template <bool ToZero>
+__attribute__((target("avx512f,popcnt"))) void if_fire_steps_avx512(
+    float* v, const float* drive, const float* theta, int channels, std::size_t rows, int steps,
+    std::uint16_t* fired) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  const std::size_t vecs = rows * chunks;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const std::size_t c0 = k * 16;
+      const int left = channels - static_cast<int>(c0);
+      const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF)
+                                         : static_cast<__mmask16>((1u << left) - 1u);
+      float* row = v + r * static_cast<std::size_t>(channels) + c0;
+      __m512 x = _mm512_maskz_loadu_ps(valid, row);
+      const __m512 d = _mm512_maskz_loadu_ps(valid, drive + r * static_cast<std::size_t>(channels) + c0);
+      const __m512 th = _mm512_maskz_loadu_ps(valid, theta + c0);
+      std::uint16_t* f = fired + r * chunks + k;
+      for (int t = 0; t < steps; ++t) {
+        x = _mm512_add_ps(x, d);
+        const __mmask16 fire = _mm512_mask_cmp_ps_mask(valid, x, th, _CMP_GE_OQ);
+        x = ToZero ? _mm512_mask_mov_ps(x, fire, _mm512_setzero_ps())
+                   : _mm512_mask_sub_ps(x, fire, x, th);
+        f[static_cast<std::size_t>(t) * vecs] = static_cast<std::uint16_t>(fire);
+      }
+      _mm512_mask_storeu_ps(row, valid, x);
+    }
+}
+
+__attribute__((target("avx512f,popcnt"))) std::size_t fired_ids_avx512(
+    const std::uint16_t* fired, int channels, std::size_t rows, std::int32_t* out) {
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const __mmask16 bits = fired[r * chunks + k];
+      const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels) + k * 16);
+      _mm512_storeu_si512(out + n, _mm512_maskz_compress_epi32(bits, _mm512_add_epi32(lanes, _mm512_set1_epi32(base))));
+      n += static_cast<std::size_t>(__builtin_popcount(bits));
+    }
+  return n;
+}
+#endif
+
+std::size_t fired_ids_generic(const std::uint16_t* fired, int channels, std::size_t rows,
+                              std::int32_t* out) {
+  const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = 0; k < chunks; ++k) {
+      const unsigned bits = fired[r * chunks + k];
+      if (!bits) continue;
+      const auto base = static_cast<std::int32_t>(r * static_cast<std::size_t>(channels) + k * 16);
+      for (int j = 0; j < 16; ++j) {
+        out[n] = base + j;
+        n += (bits >> j) & 1u;
+      }
+    }
+  return n;
+}
+
+}  // namespace
+
+void if_fire_steps(float* v, const float* drive, const float* theta, int channels,
+                   std::size_t rows, bool to_zero, int steps, std::uint16_t* fired) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
+  if (avx512) {
+    if (to_zero) return if_fire_steps_avx512<true>(v, drive, theta, channels, rows, steps, fired);
+    return if_fire_steps_avx512<false>(v, drive, theta, channels, rows, steps, fired);
+  }
+#endif
+  if (to_zero) return if_fire_steps_generic<true>(v, drive, theta, channels, rows, steps, fired);
+  return if_fire_steps_generic<false>(v, drive, theta, channels, rows, steps, fired);
+}
+
+std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows,
+                      std::int32_t* out) {
+#if BRISK_HAVE_AVX512
+  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
+  if (avx512) return fired_ids_avx512(fired, channels, rows, out);
+#endif
+  return fired_ids_generic(fired, channels, rows, out);
+}
+
+BRISK_CLONES
+void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
+                    float top, std::int32_t* q) {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const float* vr = v + r * static_cast<std::size_t>(channels);
+    std::int32_t* qr = q + r * static_cast<std::size_t>(channels);
+    // Clamping first makes the truncating conversion a floor (no libm call per neuron).
+    for (int c = 0; c < channels; ++c)
+      qr[c] = static_cast<std::int32_t>(std::min(std::max(vr[c] / theta[c], 0.0f), top));
+  }
+}
+
+
+}  // namespace brisk::kernels

@@ -1,0 +1,43 @@
+#pragma once
+// Population kernels of the neuron models (vectorized, with scalar references; every
+// variant rounds like its reference, see core/base/isa.hpp). Population layout: `rows`
+// rows of `channels` neurons (channels-last images; a vector layer is one row),
+// thresholds per channel.
+#include <cstddef>
+#include <cstdint>
+
+namespace brisk::kernels {
+
+// Population scan (vectorized): indices, increasing, of the neurons with v >= theta[c]
+// (with `both`, also v <= -theta[c]) over `rows` rows of `channels` neurons; returns how
+// many were written (out needs rows * channels + 16 entries).
+std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
+                         bool both, std::int32_t* out);
+// Integrate-and-fire step of a population in one pass: v += drive (when drive is not
+// null), then every neuron with v >= theta[c] is reset (v - theta[c], or 0 with
+// `to_zero`) and its index written to out (increasing); returns how many fired (out needs
+// rows * channels + 16 entries). The same float operations, in the same order, as
+// add_into + at_threshold + a scalar reset, so results are bitwise equal to if_fire_ref.
+std::size_t if_fire(float* v, const float* drive, const float* theta, int channels,
+                    std::size_t rows, bool to_zero, std::int32_t* out);
+std::size_t if_fire_ref(float* v, const float* drive, const float* theta, int channels,
+                        std::size_t rows, bool to_zero, std::int32_t* out);
+// All `steps` steps of an IF population driven by a constant current only (direct
+// input, no leak): per step v += drive, fire at v >= theta[c], reset; the potential stays
+// in a register across the steps. fired[t * vecs + k] holds the firing bits of vector k
+// (16 neurons of one row; a row of `channels` neurons has ceil(channels / 16) vectors) at
+// step t, vecs = rows * ceil(channels / 16). Bitwise the same as `steps` calls of if_fire.
+void if_fire_steps(float* v, const float* drive, const float* theta, int channels,
+                   std::size_t rows, bool to_zero, int steps, std::uint16_t* fired);
+void if_fire_steps_ref(float* v, const float* drive, const float* theta, int channels,
+                       std::size_t rows, bool to_zero, int steps, std::uint16_t* fired);
+// The neuron ids of one step's firing bits (as written by if_fire_steps), increasing;
+// returns how many (out needs rows * channels + 16 entries).
+std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows,
+                      std::int32_t* out);
+// Radix output: q = clip(floor(v / theta[c]), 0, top) over rows of `channels` neurons
+// (top is an integer).
+void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
+                    float top, std::int32_t* q);
+
+}  // namespace brisk::kernels
