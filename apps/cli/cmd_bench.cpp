@@ -23,7 +23,9 @@
 #include <brisk/core/engine/engine.hpp>
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/base/scan.hpp>
-#include <brisk/core/engine/kernels/synapse.hpp>
+#include <brisk/core/engine/kernels/vector.hpp>
+#include <brisk/core/engine/ops/conv2d.hpp>
+#include <brisk/core/engine/ops/dense.hpp>
 #include <brisk/neurons/kernels.hpp>
 
 namespace brisk::cli {

@@ -7,41 +7,25 @@
 #include <numeric>
 
 #include <brisk/core/base/error.hpp>
+#include <brisk/core/engine/ops/op.hpp>
+#include <brisk/core/engine/ops/window.hpp>
+#include <brisk/core/engine/plan_passes.hpp>
 
 namespace brisk {
 
-const char* kernel_name(KernelKind k) {
-  switch (k) {
-    case KernelKind::Input: return "Input";
-    case KernelKind::Dense: return "Dense";
-    case KernelKind::Conv2D: return "Conv2D";
-    case KernelKind::AvgPool2D: return "AvgPool2D";
-    case KernelKind::MaxPool2D: return "MaxPool2D";
-    case KernelKind::GlobalAvgPool: return "GlobalAvgPool";
-    case KernelKind::Identity: return "Identity";
-    case KernelKind::ZeroPad2D: return "ZeroPad2D";
-    case KernelKind::Affine: return "Affine";
-    case KernelKind::Add: return "Add";
-    case KernelKind::Concat: return "Concat";
-  }
-  return "?";
-}
-
 namespace {
 
-[[noreturn]] void fail(const Layer& l, const std::string& what) {
-  throw InputError(fmt::format("layer '{}': {}", l.name, what));
-}
+using ops::fail;
 
 bool is_radix_timed(NeuronKind n) { return n == NeuronKind::Radix; }
 
-KernelKind kernel_of(const Layer& l) {
+KernelKind kernel_of(const Layer& l, bool radix_net) {
   switch (l.op) {
     case OpKind::Input: return KernelKind::Input;
     case OpKind::Dense: return KernelKind::Dense;
     case OpKind::Conv2D: return KernelKind::Conv2D;
     case OpKind::AvgPool2D: return KernelKind::AvgPool2D;
-    case OpKind::MaxPool2D: return KernelKind::MaxPool2D;
+    case OpKind::MaxPool2D: return radix_net ? KernelKind::MaxPool2DRadix : KernelKind::MaxPool2D;
     case OpKind::GlobalAvgPool2D: return KernelKind::GlobalAvgPool;
     case OpKind::Flatten:
     case OpKind::Activation: return KernelKind::Identity;
@@ -75,84 +59,6 @@ void set_geometry(const Layer& l, PlanLayer& p) {
   } else {
     std::iota(p.to_graph.begin(), p.to_graph.end(), 0);
   }
-}
-
-// Dense: rows follow the producer's internal order, so a Flatten is free at run time.
-void pack_dense(const Layer& l, const PlanLayer& in, PlanLayer& p) {
-  const int nin = l.weight_shape.at(0), nout = l.weight_shape.at(1);
-  if (static_cast<std::size_t>(nin) != in.size()) fail(l, "Dense input size mismatch");
-  p.weight.resize(static_cast<std::size_t>(nin) * nout);
-  for (int i = 0; i < nin; ++i) {
-    const std::size_t src = static_cast<std::size_t>(in.to_graph[i]) * nout;
-    std::copy_n(l.weight.begin() + static_cast<std::ptrdiff_t>(src), nout,
-                p.weight.begin() + static_cast<std::ptrdiff_t>(i) * nout);
-  }
-  p.fanout.assign(in.size(), static_cast<std::uint32_t>(nout));
-}
-
-// Number of outputs along one axis that read input coordinate `i`.
-int taps_reading(int i, int k, int s, int pad, int out) {
-  int n = 0;
-  for (int kk = 0; kk < k; ++kk) {
-    const int num = i + pad - kk;
-    if (num >= 0 && num % s == 0 && num / s < out) ++n;
-  }
-  return n;
-}
-
-void set_window(const Layer& l, const PlanLayer& in, PlanLayer& p) {
-  if (!in.image) fail(l, "needs an image input");
-  p.in_c = in.c, p.in_h = in.h, p.in_w = in.w;
-  p.kh = l.kernel_h, p.kw = l.kernel_w, p.sh = l.stride_h, p.sw = l.stride_w;
-  p.pad_top = l.pad_top, p.pad_left = l.pad_left;
-  if (p.sh < 1 || p.sw < 1 || p.kh < 1 || p.kw < 1) fail(l, "bad kernel or stride");
-}
-
-void window_fanout(const PlanLayer& in, PlanLayer& p, int per_tap) {
-  p.fanout.resize(in.size());
-  for (int y = 0; y < in.h; ++y)
-    for (int x = 0; x < in.w; ++x) {
-      const auto n = static_cast<std::uint32_t>(taps_reading(y, p.kh, p.sh, p.pad_top, p.h) *
-                                                taps_reading(x, p.kw, p.sw, p.pad_left, p.w) *
-                                                per_tap);
-      for (int c = 0; c < in.c; ++c) p.fanout[(static_cast<std::size_t>(y) * in.w + x) * in.c + c] = n;
-    }
-}
-
-void pack_conv(const Layer& l, const PlanLayer& in, PlanLayer& p) {
-  set_window(l, in, p);
-  const int co = l.weight_shape.at(0), ci = l.weight_shape.at(1);
-  if (ci != in.c || co != p.c) fail(l, "Conv2D channel mismatch");
-  p.weight.resize(l.weight.size());
-  for (int o = 0; o < co; ++o)
-    for (int c = 0; c < ci; ++c)
-      for (int y = 0; y < p.kh; ++y)
-        for (int x = 0; x < p.kw; ++x)
-          p.weight[((static_cast<std::size_t>(c) * p.kh + y) * p.kw + x) * co + o] =
-              l.weight[((static_cast<std::size_t>(o) * ci + c) * p.kh + y) * p.kw + x];
-  window_fanout(in, p, co);
-  p.taps = kernels::make_conv_taps(p.geom());
-}
-
-// AvgPool: one weight per output position, 1/window or 1/(valid taps).
-void pack_avgpool(const Layer& l, const PlanLayer& in, PlanLayer& p) {
-  set_window(l, in, p);
-  p.weight.resize(static_cast<std::size_t>(p.h) * p.w);
-  for (int oy = 0; oy < p.h; ++oy)
-    for (int ox = 0; ox < p.w; ++ox) {
-      int valid = 0;
-      for (int ky = 0; ky < p.kh; ++ky)
-        for (int kx = 0; kx < p.kw; ++kx) {
-          const int y = oy * p.sh - p.pad_top + ky, x = ox * p.sw - p.pad_left + kx;
-          valid += (y >= 0 && y < in.h && x >= 0 && x < in.w);
-        }
-      const int div = l.avg_count_pad ? p.kh * p.kw : std::max(valid, 1);
-      p.weight[static_cast<std::size_t>(oy) * p.w + ox] = 1.0f / static_cast<float>(div);
-    }
-  window_fanout(in, p, 1);
-  kernels::ConvGeom g = p.geom();
-  g.cout = 1;  // taps hold output positions
-  p.taps = kernels::make_conv_taps(g);
 }
 
 std::vector<float> expand_threshold(const Layer& l, const LayerSpec& s, int channels) {
@@ -199,6 +105,15 @@ void set_neurons(const Layer& l, const LayerSpec& s, PlanLayer& p) {
   }
   p.threshold = expand_threshold(l, s, p.c);
   p.v0 = expand_v0(l, s, p);
+  neurons::Params np;
+  np.leak = s.leak;
+  np.reset_to_zero = s.reset == ResetMode::Zero;
+  np.radix_base = s.radix_base;
+  np.radix_digits = s.radix_digits;
+  np.max_coefficient = s.max_coefficient;
+  np.negative_only_if_positive = s.negative_only_if_positive;
+  p.model = neurons::make_model(p.neuron, np);
+  if (!p.model) fail(l, "unknown neuron model");
 }
 
 // Pipelined timing: a radix layer integrates K digits then emits K digits; everything
@@ -240,12 +155,6 @@ void set_timing(const Layer& l, const std::vector<PlanLayer>& plan, const SnnSpe
   }
 }
 
-std::size_t macs_of(const Layer& l, const PlanLayer& p) {
-  if (l.op == OpKind::Dense) return p.weight.size();
-  if (l.op == OpKind::Conv2D) return p.size() * static_cast<std::size_t>(p.in_c) * p.kh * p.kw;
-  return 0;
-}
-
 }  // namespace
 
 SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions& opts) {
@@ -277,7 +186,7 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
     const LayerSpec& s = spec.layers[i];
     PlanLayer p;
     p.name = l.name;
-    p.kernel = kernel_of(l);
+    p.kernel = kernel_of(l, radix_net);
     p.neuron = p.kernel == KernelKind::Input ? NeuronKind::None : s.neuron;
     p.inputs = l.inputs;
     set_geometry(l, p);
@@ -291,57 +200,7 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
     if (p.kernel != KernelKind::Input) {
       const PlanLayer& in = plan[static_cast<std::size_t>(l.inputs.front())];
       p.in_c = in.c, p.in_h = in.h, p.in_w = in.w;
-      switch (p.kernel) {
-        case KernelKind::Dense: pack_dense(l, in, p); break;
-        case KernelKind::Conv2D: pack_conv(l, in, p); break;
-        case KernelKind::AvgPool2D: pack_avgpool(l, in, p); break;
-        case KernelKind::MaxPool2D:
-          set_window(l, in, p);
-          if (p.kh * p.kw > 32) fail(l, "MaxPool2D windows above 32 elements are not supported");
-          break;
-        case KernelKind::GlobalAvgPool:
-          if (!in.image) fail(l, "needs an image input");
-          p.weight.assign(1, 1.0f / static_cast<float>(in.h * in.w));
-          p.fanout.assign(in.size(), 1);
-          break;
-        case KernelKind::Identity:
-          if (in.size() != p.size()) fail(l, "element count changes");
-          // A vector keeps its producer's internal order; its Graph order follows the
-          // flatten order (internal images are HWC already).
-          if (in.image && !p.image)
-            p.to_graph = l.flatten_order == FlattenOrder::CHW ? in.to_graph
-                                                              : std::vector<std::int32_t>(
-                                                                    p.to_graph);
-          else if (!in.image && !p.image)
-            p.to_graph = in.to_graph;
-          p.fanout.assign(in.size(), 1);
-          break;
-        case KernelKind::ZeroPad2D:
-          if (!in.image) fail(l, "needs an image input");
-          p.pad_top = l.pad_top, p.pad_left = l.pad_left;
-          break;
-        case KernelKind::Affine:
-          if (l.scale.size() != static_cast<std::size_t>(p.c)) fail(l, "Affine needs one scale per channel");
-          p.weight = l.scale;
-          p.fanout.assign(in.size(), 1);
-          break;
-        case KernelKind::Add:
-          for (int j : l.inputs)
-            if (plan[static_cast<std::size_t>(j)].size() != p.size()) fail(l, "Add inputs differ in size");
-          p.fanout.assign(in.size(), 1);
-          break;
-        case KernelKind::Concat: {
-          int off = 0;
-          for (int j : l.inputs) {
-            p.concat_offset.push_back(off);
-            off += plan[static_cast<std::size_t>(j)].c;
-          }
-          if (off != p.c) fail(l, "Concat channel count mismatch");
-          p.fanout.assign(in.size(), 1);
-          break;
-        }
-        case KernelKind::Input: break;
-      }
+      ops::op_traits(p.kernel).pack(l, plan, p);
       const std::vector<float>& b = l.op == OpKind::Affine ? l.shift : l.bias;
       if (!b.empty()) {
         if (b.size() != static_cast<std::size_t>(p.c)) fail(l, "bias size mismatch");
@@ -352,13 +211,15 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
       }
     }
     set_neurons(l, s, p);
-    p.macs = macs_of(l, p);
     net.ann_macs_ += p.macs;
     set_timing(l, plan, spec, radix_net, p);
     plan.push_back(std::move(p));
   }
   const PlanLayer& out = plan[static_cast<std::size_t>(g.output)];
   net.total_steps_ = radix_net ? out.window_start + out.radix_digits : spec.timesteps;
+  mark_constant_drive_if(plan);
+  net.links_.assign(plan.size(), ValueLink{});
+  if (radix_net && opts.radix_fold && opts.radix_values) net.links_ = plan_value_links(net);
   return net;
 }
 

@@ -21,7 +21,10 @@
 #include <vector>
 
 #include <brisk/core/graph/graph.hpp>
-#include <brisk/core/engine/kernels/synapse.hpp>
+#include <optional>
+
+#include <brisk/core/engine/ops/conv2d.hpp>
+#include <brisk/neurons/model.hpp>
 #include <brisk/core/engine/snn_spec.hpp>
 
 namespace brisk {
@@ -32,8 +35,8 @@ enum class KernelKind {
   Dense,          // weight [in][out] (rows in the producer's internal order)
   Conv2D,         // weight [cin][kh][kw][cout]
   AvgPool2D,      // weight 1/window (or 1/valid count) per tap
-  MaxPool2D,      // rate: gate of the input with the largest accumulated payload;
-                  // radix: exact MSB-first comparison of the windows' digits
+  MaxPool2D,      // rate: gate of the input with the largest accumulated payload
+  MaxPool2DRadix, // radix: exact MSB-first comparison of the windows' digits
   GlobalAvgPool,  // {C,H,W} -> {C}, weight 1/(H*W)
   Identity,       // Flatten, Reshape (to a vector), Activation: ids unchanged
   ZeroPad2D,      // ids moved into the padded image
@@ -63,11 +66,17 @@ struct PlanLayer {
   int kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
   std::vector<int> concat_offset;  // Concat: channel offset of each input
   kernels::ConvTaps taps;          // Conv2D, AvgPool2D: fan-out table of each input position
+  // AvgPool2D with non-overlapping windows: per input id its output id (-1: none) and the
+  // window weight, so an event is one indexed add (empty: walk the taps).
+  std::vector<std::int32_t> pool_target;
+  std::vector<float> pool_weight;
   kernels::ConvGeom geom() const {
     return {in_h, in_w, in_c, h, w, c, kh, kw, sh, sw, pad_top, pad_left};
   }
 
-  // Neuron population.
+  // Neuron population: its model (parameters; nullopt for NeuronKind::None), thresholds
+  // and initial potentials.
+  std::optional<neurons::Model> model;
   std::vector<float> threshold;  // per output channel (size c)
   std::vector<float> v0;         // per neuron (internal order); empty = 0
   float leak = 1.0f;
@@ -81,6 +90,9 @@ struct PlanLayer {
   int window_start = 0;   // first step this layer integrates (radix: K-digit window)
   int emit_start = 0;     // first step this layer can emit events
   int emit_steps = 0;     // how many steps it emits (T; radix: K)
+  // An IF layer driven only by a constant current (direct input, no leak): when layers run
+  // one after the other it runs all its steps per 16-neuron vector in registers.
+  bool constant_drive_if = false;
 
   // Metrics: synaptic fan-out of each input neuron (events x fan-out = SOPs), indexed
   // by the first input's internal id; empty for weightless re-routing layers.
@@ -117,6 +129,15 @@ struct CompileOptions {
   bool radix_values = true;
 };
 
+// A folded radix layer that reads the integers q of a radix producer directly instead of
+// decoding its digit trains (CompileOptions::radix_values). `pool` is the AvgPool2D on the
+// path (-1: none); `path` lists the layers from the consumer's input down to the source.
+struct ValueLink {
+  int source = -1;
+  int pool = -1;
+  std::vector<int> path;
+};
+
 class SpikingNetwork {
  public:
   const std::vector<PlanLayer>& layers() const { return layers_; }
@@ -132,6 +153,8 @@ class SpikingNetwork {
   bool is_radix() const { return radix_; }
   std::size_t ann_macs() const { return ann_macs_; }
   const std::vector<int>& input_shape() const { return input_shape_; }
+  // Per layer: its value link (source -1: none), decided at compile time from the network.
+  const std::vector<ValueLink>& value_links() const { return links_; }
 
  private:
   friend SpikingNetwork compile(const Graph&, const SnnSpec&, const CompileOptions&);
@@ -139,6 +162,7 @@ class SpikingNetwork {
   SnnSpec spec_;
   CompileOptions options_;
   std::vector<int> input_shape_;
+  std::vector<ValueLink> links_;
   int output_ = -1;
   int total_steps_ = 0;
   bool radix_ = false;

@@ -10,7 +10,7 @@
 #include <brisk/encoders/augmented.hpp>
 #include <brisk/encoders/radix.hpp>
 #include <brisk/encoders/rate.hpp>
-#include <brisk/neurons/models.hpp>
+#include <brisk/neurons/model.hpp>
 #include "tests/sim/nets.hpp"
 
 using namespace brisk;
@@ -165,9 +165,9 @@ TEST_CASE("double threshold: +-1 spikes, negative only while the net count is po
   std::vector<std::int32_t> ids(17);
   const neurons::Scan scan{ids.data()};
   auto emit = [&](std::int32_t, float s) { net += static_cast<int>(s); };
-  for (int k = 0; k < 3; ++k) v[0] += 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, scan, emit);
+  for (int k = 0; k < 3; ++k) v[0] += 1.0f, m.fire({v.data(), count.data(), &th, 1, 1}, scan, emit);
   CHECK(net == 3);
-  for (int k = 0; k < 6; ++k) v[0] -= 1.0f, m.fire(v.data(), count.data(), &th, 1, 1, scan, emit);
+  for (int k = 0; k < 6; ++k) v[0] -= 1.0f, m.fire({v.data(), count.data(), &th, 1, 1}, scan, emit);
   CHECK(net == 0);
   CHECK(count[0] == 0);
 }

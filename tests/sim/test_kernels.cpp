@@ -9,7 +9,9 @@
 #include <vector>
 
 #include <brisk/core/base/scan.hpp>
-#include <brisk/core/engine/kernels/synapse.hpp>
+#include <brisk/core/engine/kernels/vector.hpp>
+#include <brisk/core/engine/ops/conv2d.hpp>
+#include <brisk/core/engine/ops/dense.hpp>
 #include <brisk/neurons/kernels.hpp>
 
 using namespace brisk;

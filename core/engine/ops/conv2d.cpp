@@ -1,53 +1,13 @@
-#include <brisk/core/engine/kernels/synapse.hpp>
+// Conv2D: packing (weights [cin][kh][kw][cout], the fan-out table of every input
+// position), the scatter/gather kernels and their scalar reference, the operator entry.
+#include <brisk/core/engine/ops/conv2d.hpp>
 
 #include <brisk/core/base/isa.hpp>
-
-#include <algorithm>
-#include <cmath>
-#include <vector>
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
+#include <brisk/core/engine/ops/axpy.hpp>
+#include <brisk/core/engine/ops/op.hpp>
+#include <brisk/core/engine/ops/window.hpp>
 
 namespace brisk::kernels {
-
-
-namespace {
-
-// dst[0..n) += p * src[0..n). Payloads +-1 skip the multiply (p*w == w exactly, so the
-// result is the same as the general path).
-inline void axpy(float* __restrict dst, float p, const float* __restrict src, int n) {
-  if (p == 1.0f) {
-    for (int o = 0; o < n; ++o) dst[o] += src[o];
-  } else if (p == -1.0f) {
-    for (int o = 0; o < n; ++o) dst[o] -= src[o];
-  } else {
-    for (int o = 0; o < n; ++o) dst[o] += p * src[o];
-  }
-}
-
-}  // namespace
-
-BRISK_CLONES
-void dense_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
-                   const float* weight, int out) {
-  for (std::size_t e = 0; e < ids.size(); ++e)
-    axpy(v, payload[e], weight + static_cast<std::size_t>(ids[e]) * out, out);
-}
-
-void dense_scatter_ref(float* v, std::span<const std::int32_t> ids,
-                       std::span<const float> payload, const float* weight, int out) {
-  for (std::size_t e = 0; e < ids.size(); ++e)
-    for (int o = 0; o < out; ++o)
-      v[o] = v[o] + payload[e] * weight[static_cast<std::size_t>(ids[e]) * out + o];
-}
-
-BRISK_CLONES
-void dense_gather(float* v, const float* x, int in, const float* weight, int out) {
-  for (int i = 0; i < in; ++i)
-    if (x[i] != 0.0f) axpy(v, x[i], weight + static_cast<std::size_t>(i) * out, out);
-}
 
 ConvTaps make_conv_taps(const ConvGeom& g) {
   ConvTaps t;
@@ -203,9 +163,46 @@ void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& 
   }
 }
 
-BRISK_CLONES
-void add_into(float* v, const float* a, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) v[i] += a[i];
+}  // namespace brisk::kernels
+
+namespace brisk::ops {
+namespace {
+
+void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
+  const PlanLayer& in = plan[static_cast<std::size_t>(l.inputs.front())];
+  set_window(l, in, p);
+  const int co = l.weight_shape.at(0), ci = l.weight_shape.at(1);
+  if (ci != in.c || co != p.c) fail(l, "Conv2D channel mismatch");
+  p.weight.resize(l.weight.size());
+  for (int o = 0; o < co; ++o)
+    for (int c = 0; c < ci; ++c)
+      for (int y = 0; y < p.kh; ++y)
+        for (int x = 0; x < p.kw; ++x)
+          p.weight[((static_cast<std::size_t>(c) * p.kh + y) * p.kw + x) * co + o] =
+              l.weight[((static_cast<std::size_t>(o) * ci + c) * p.kh + y) * p.kw + x];
+  window_fanout(in, p, co);
+  p.taps = kernels::make_conv_taps(p.geom());
+  p.macs = p.size() * static_cast<std::size_t>(p.in_c) * p.kh * p.kw;
 }
 
-}  // namespace brisk::kernels
+std::uint64_t integrate(const Context& c, Events ev, float* target) {
+  const std::size_t n = ev.ids.size();
+  const kernels::ConvGeom g = c.p.geom();
+  if (c.dense) {
+    for (std::size_t e = 0; e < n; ++e) c.dense_in[static_cast<std::size_t>(ev.ids[e])] = ev.pay[e];
+    kernels::conv_gather(target, c.dense_in, c.p.weight.data(), g);
+    for (std::size_t e = 0; e < n; ++e) c.dense_in[static_cast<std::size_t>(ev.ids[e])] = 0.0f;
+  } else {
+    kernels::conv_scatter(target, ev.ids, ev.pay, c.p.weight.data(), g, c.p.taps);
+  }
+  std::uint64_t sops = 0;
+  if (c.count)
+    for (std::size_t e = 0; e < n; ++e) sops += c.p.fanout[static_cast<std::size_t>(ev.ids[e])];
+  return sops;
+}
+
+}  // namespace
+
+const OpTraits kConv2D{KernelKind::Conv2D, "Conv2D", pack, integrate};
+
+}  // namespace brisk::ops

@@ -1,0 +1,166 @@
+// Simulator: worker buffers, sample setup, the encoders' dispatch and the analog path
+// (direct input: the layers reachable from the Input through weightless layers get a
+// constant current computed once per sample).
+#include <algorithm>
+
+#include <brisk/core/engine/ops/maxpool.hpp>
+#include <brisk/core/engine/ops/op.hpp>
+#include <brisk/core/engine/sim/simulator.hpp>
+#include <brisk/encoders/augmented.hpp>
+#include <brisk/encoders/radix.hpp>
+#include <brisk/encoders/rate.hpp>
+
+namespace brisk::sim {
+
+Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
+                     const std::vector<bool>& recorded, bool digit_level)
+    : net_(net), plan_(net.layers()), opts_(o) {
+  steps_ = net.is_radix() || o.timesteps <= 0 ? net.total_steps() : o.timesteps;
+  for (const auto& p : plan_) max_size_ = std::max(max_size_, p.size());
+  links_.assign(plan_.size(), nullptr);
+  silent_.assign(plan_.size(), false);
+  if (digit_level) return;
+  // The plan's value links, minus those whose path run() must record.
+  for (std::size_t c = 0; c < plan_.size(); ++c) {
+    const ValueLink& link = net.value_links()[c];
+    if (link.source < 0) continue;
+    bool keep = true;
+    for (int j : link.path) keep &= !recorded[static_cast<std::size_t>(j)];
+    if (!keep) continue;
+    links_[c] = &link;
+    silent_[static_cast<std::size_t>(link.source)] = true;
+  }
+}
+
+void Simulator::fill_bias(const PlanLayer& p, std::vector<float>& d) {
+  if (p.bias.empty()) return;
+  for (std::size_t i = 0; i < d.size(); ++i) d[i] = p.bias[i % static_cast<std::size_t>(p.c)];
+}
+
+void Simulator::init(Worker& w) const {
+  w.layers.resize(plan_.size());
+  for (std::size_t l = 0; l < plan_.size(); ++l) {
+    const PlanLayer& p = plan_[l];
+    LayerState& s = w.layers[l];
+    const std::size_t n = p.size();
+    if (p.neuron != NeuronKind::None || p.kernel != KernelKind::Identity) s.v.assign(n, 0.0f);
+    if ((p.model && neurons::has_aux(*p.model)) || p.kernel == KernelKind::MaxPool2D ||
+        p.kernel == KernelKind::MaxPool2DRadix)
+      s.aux.assign(n, 0);
+    if (p.neuron != NeuronKind::None) {
+      s.drive.assign(n, 0.0f);
+      fill_bias(p, s.drive);
+    }
+    if (p.analog) s.analog.assign(n, 0.0f);
+    if (p.neuron == NeuronKind::Radix) s.nz.reserve(n + 16);
+    if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)
+      s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
+    s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,
+                                          std::size_t{1} << 22));
+    s.train.clear(steps_);
+  }
+  w.input.assign(plan_.front().size(), 0.0f);
+  w.dense_in.assign(max_size_, 0.0f);
+  w.ev_ids.reserve(max_size_);
+  w.ev_pay.reserve(max_size_);
+  w.enc_v.assign(plan_.front().size(), 0.0f);
+  w.rows.assign(max_size_ + 16, 0);
+  w.levels.assign(plan_.front().size(), 0);
+  w.pay.assign(max_size_ + 1, 0.0f);
+  w.or_mask.assign(max_size_, 0);
+  std::size_t fired = 0;
+  for (const auto& p : plan_)
+    if (whole_window_if(p)) fired = std::max(fired, if_vectors(p) * static_cast<std::size_t>(steps_));
+  w.fired.assign(fired, 0);
+  w.logits.assign(plan_[static_cast<std::size_t>(net_.output())].size(), 0.0f);
+  w.correct.assign(static_cast<std::size_t>(steps_), 0);
+}
+
+void Simulator::begin(Worker& w, std::span<const float> x, std::size_t index) const {
+  const PlanLayer& in = plan_.front();
+  for (std::size_t i = 0; i < in.size(); ++i) w.input[i] = x[static_cast<std::size_t>(in.to_graph[i])];
+  for (auto& s : w.layers) s.sops = s.spikes = s.analog_macs = 0;
+  encode(w, index);
+  for (std::size_t l = 1; l < plan_.size(); ++l) {
+    const PlanLayer& p = plan_[l];
+    LayerState& s = w.layers[l];
+    if (!s.v.empty()) {
+      if (p.v0.empty() || net_.is_radix())
+        std::fill(s.v.begin(), s.v.end(), 0.0f);
+      else
+        std::copy(p.v0.begin(), p.v0.end(), s.v.begin());
+    }
+    std::fill(s.aux.begin(), s.aux.end(), 0);
+    std::fill(s.acc.begin(), s.acc.end(), 0.0f);
+    s.train.clear(steps_);
+    if (!analog_input(p)) continue;
+    if (p.neuron == NeuronKind::None) {
+      analog_route(w, p, s);
+    } else {
+      fill_bias(p, s.drive);
+      if (p.bias.empty()) std::fill(s.drive.begin(), s.drive.end(), 0.0f);
+      for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+        const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
+        as_events(w, src.analog);
+        integrate(w, p, s, j, w.ev_ids, w.ev_pay, s.drive.data(), false);
+      }
+      s.analog_macs += p.macs;
+    }
+  }
+}
+
+void Simulator::encode(Worker& w, std::size_t index) const {
+  const SnnSpec& spec = net_.spec();
+  LayerState& s = w.layers.front();
+  switch (spec.encoder) {
+    case EncoderKind::Direct:
+      s.analog = w.input;
+      return;
+    case EncoderKind::Rate:
+      s.train.clear(steps_);
+      encoders::rate(w.input, spec.input_scale, steps_, spec.seed, index, s.train);
+      break;
+    case EncoderKind::Radix:
+      if (silent_[0]) {  // the first layer reads the levels (value link)
+        encode_radix_levels(w, s);
+        return;
+      }
+      s.train.clear(steps_);
+      encoders::radix(w.input, spec.input_scale, spec.input_radix_base, spec.input_radix_digits,
+                      w.levels, s.train);
+      s.train.close_until(steps_);
+      break;
+    case EncoderKind::Augmented:
+      s.train.clear(steps_);
+      encoders::augmented(w.input, spec.input_scale, spec.layers.front().max_coefficient, steps_,
+                          w.enc_v, s.train);
+      break;
+  }
+  s.spikes += s.train.events();
+}
+
+void Simulator::as_events(Worker& w, const std::vector<float>& a) {
+  w.ev_ids.clear();
+  w.ev_pay.clear();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != 0.0f) {
+      w.ev_ids.push_back(static_cast<std::int32_t>(i));
+      w.ev_pay.push_back(a[i]);
+    }
+}
+
+// Weightless layer on the analog path: its output is computed once.
+void Simulator::analog_route(Worker& w, const PlanLayer& p, LayerState& s) const {
+  std::fill(s.analog.begin(), s.analog.end(), 0.0f);
+  if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix) {
+    ops::maxpool_analog(p, w.layers[static_cast<std::size_t>(p.inputs.front())].analog.data(),
+                        s.analog.data());
+    return;
+  }
+  for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+    as_events(w, w.layers[static_cast<std::size_t>(p.inputs[j])].analog);
+    integrate(w, p, s, j, w.ev_ids, w.ev_pay, s.analog.data(), false);
+  }
+}
+
+}  // namespace brisk::sim

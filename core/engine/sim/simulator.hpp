@@ -1,0 +1,87 @@
+#pragma once
+// The simulation of one sample over a compiled plan (internal to the engine). Its members
+// live in one file per job: sim/setup.cpp (worker buffers, sample setup, encoders, the
+// analog path), sim/step.cpp (schedules, one layer-step, operator and neuron dispatch,
+// routing), sim/radix.cpp (the radix pipeline and the readout); core/engine/engine.cpp
+// drives samples over threads and reduces the results.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <brisk/core/engine/engine.hpp>
+#include <brisk/core/engine/sim/state.hpp>
+
+namespace brisk::sim {
+
+class Simulator {
+ public:
+  // `recorded`: layers whose outputs run() records (their trains must exist);
+  // `digit_level`: every layer emits its digit trains (simulate() keeps them all).
+  Simulator(const SpikingNetwork& net, const RunOptions& o, const std::vector<bool>& recorded,
+            bool digit_level);
+  int steps() const { return steps_; }
+  void init(Worker& w) const;
+  // Runs one sample through all steps.
+  void sample(Worker& w, std::span<const float> x, std::size_t index, std::int32_t label) const;
+  // Per-neuron output of layer l for the finished sample, Graph order, in threshold units
+  // summed over steps (rate) or as the integer q (radix); analog: the value times T.
+  void layer_output(const Worker& w, int l, std::span<float> out) const;
+
+ private:
+  const SpikingNetwork& net_;
+  const std::vector<PlanLayer>& plan_;
+  RunOptions opts_;
+  int steps_ = 0;
+  std::size_t max_size_ = 0;
+  std::vector<const ValueLink*> links_;  // per consumer layer; null = digit level
+  std::vector<bool> silent_;             // per producer: q is read directly, no digit events
+
+  bool whole_window_if(const PlanLayer& p) const {
+    return opts_.schedule == Schedule::LayerMajor && p.constant_drive_if;
+  }
+  bool analog_input(const PlanLayer& p) const {
+    return plan_[static_cast<std::size_t>(p.inputs.front())].analog;
+  }
+  static std::size_t if_vectors(const PlanLayer& p) {
+    return p.size() / static_cast<std::size_t>(p.c) * static_cast<std::size_t>((p.c + 15) / 16);
+  }
+  static void fill_bias(const PlanLayer& p, std::vector<float>& d);
+
+  // setup.cpp
+  void begin(Worker& w, std::span<const float> x, std::size_t index) const;
+  void encode(Worker& w, std::size_t index) const;
+  void analog_route(Worker& w, const PlanLayer& p, LayerState& s) const;
+  static void as_events(Worker& w, const std::vector<float>& a);
+
+  // step.cpp
+  void step(Worker& w, int l, int t) const;
+  void if_window(Worker& w, int l) const;
+  template <class Model>
+  void population_step(Worker& w, const PlanLayer& p, LayerState& s, int t, const Model& m) const;
+  bool use_dense(std::size_t events, std::size_t inputs) const;
+  void integrate(Worker& w, const PlanLayer& p, LayerState& s, std::size_t j,
+                 std::span<const std::int32_t> ids, std::span<const float> pay, float* target,
+                 bool count) const;
+  void integrate_inputs(Worker& w, const PlanLayer& p, LayerState& s, int t, float* target,
+                        bool count) const;
+  void integrate_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
+  void route(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
+
+  // radix.cpp
+  void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
+  void radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const;
+  void radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s, const ValueLink& link) const;
+  template <class Fan>
+  std::uint64_t pool_values(Worker& w, const PlanLayer& P, const std::int32_t* q, int bits,
+                            Fan&& fan) const;
+  void finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m) const;
+  void readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
+  void encode_radix_levels(Worker& w, LayerState& s) const;
+  static std::uint64_t digit_events(const PlanLayer& p, const LayerState& s);
+};
+
+// Number of nonzero base-2^bits digits of x (x < 2^31).
+int nonzero_digits(std::uint32_t x, int bits);
+int log2_base(int base);
+
+}  // namespace brisk::sim

@@ -1,0 +1,54 @@
+#pragma once
+// The buffers of one worker (internal to the engine). Sized once by Simulator::init();
+// reused for every sample, so a warm worker allocates nothing per sample.
+#include <cstdint>
+#include <vector>
+
+#include <brisk/core/engine/spike_train.hpp>
+
+namespace brisk::sim {
+
+// Per-layer buffers of one worker.
+struct LayerState {
+  std::vector<float> v;            // membrane potentials (neurons), or the None layers'
+                                   // per-step accumulation buffer
+  std::vector<std::int32_t> aux;   // models' integer state (net counts, radix q), radix
+                                   // MaxPool masks
+  std::vector<float> drive;        // constant current per neuron: bias (+ analog input)
+  std::vector<float> analog;       // analog output (direct-input path)
+  std::vector<float> acc;          // operator state: MaxPool gate accumulated payloads
+  std::vector<std::int32_t> nz;    // Radix: neurons with q != 0 (for the digit emission)
+  SpikeTrain train;
+  std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
+  std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;
+  double seconds = 0;
+  std::vector<double> out_sum;     // MeanRate: per neuron (Graph order), over samples
+};
+
+// Appends a population's spikes to its layer's train.
+struct Emitter {
+  SpikeTrain* train;
+  void operator()(std::int32_t id, float payload) const { train->push(id, payload); }
+};
+inline Emitter emitter(LayerState& s) { return Emitter{&s.train}; }
+
+struct Worker {
+  std::vector<LayerState> layers;
+  std::vector<float> input;        // sample in internal order
+  std::vector<float> dense_in;     // densified step input (kept all-zero between uses)
+  std::vector<std::int32_t> ev_ids;  // analog vector as events
+  std::vector<float> ev_pay;
+  std::vector<float> enc_v;        // encoder scratch
+  std::vector<std::int32_t> rows;  // population scans
+  std::vector<std::int64_t> levels;  // radix encoder scratch
+  std::vector<float> pay;          // radix emission scratch
+  std::vector<std::int32_t> or_mask;  // radix value links: OR of the pooled integers
+  std::vector<std::uint16_t> fired;   // if_window(): firing bits [step][vector]
+  std::vector<float> logits;
+  std::vector<std::uint64_t> correct;  // per step
+  std::int32_t label = -1;
+  std::int32_t prediction = -1;
+  std::vector<std::vector<float>>* trace = nullptr;  // simulate(): readout per step
+};
+
+}  // namespace brisk::sim
