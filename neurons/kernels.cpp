@@ -11,15 +11,20 @@
 #endif
 
 #include <brisk/core/base/isa.hpp>
+#include <brisk/neurons/kernels_isa.hpp>
 
 namespace brisk::kernels {
 
 namespace {
 
+// The generic bodies below are always_inline: each is compiled into the baseline and
+// AVX2 variants (BRISK_GENERIC_VARIANTS, further down), and the AVX-512 one where that
+// has no hand-written path.
+
 // Portable path: vectorized test per row, then a branch-free compaction of its neurons.
 template <bool Both>
-BRISK_CLONES std::size_t at_threshold_generic(const float* v, const float* theta, int channels,
-                                              std::size_t rows, std::int32_t* out) {
+__attribute__((always_inline)) inline std::size_t at_threshold_body(
+    const float* v, const float* theta, int channels, std::size_t rows, std::int32_t* out) {
   std::size_t n = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     const float* row = v + r * static_cast<std::size_t>(channels);
@@ -35,11 +40,11 @@ BRISK_CLONES std::size_t at_threshold_generic(const float* v, const float* theta
   return n;
 }
 
-#if BRISK_HAVE_AVX512
+#if BRISK_ISA_VARIANTS
 // AVX-512: 16 comparisons give a mask; the firing ids are compressed in a register and
 // stored as a full vector (the memory form of vpcompressd is microcoded and slow on AMD
 // Zen 4), hence the 16 spare entries `out` needs.
-__attribute__((target("avx512f,popcnt"))) std::size_t at_threshold_avx512(
+BRISK_TARGET_AVX512 std::size_t at_threshold_avx512(
     const float* v, const float* theta, int channels, std::size_t rows, bool both,
     std::int32_t* out) {
   std::size_t n = 0;
@@ -68,16 +73,6 @@ __attribute__((target("avx512f,popcnt"))) std::size_t at_threshold_avx512(
 
 }  // namespace
 
-std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
-                         bool both, std::int32_t* out) {
-#if BRISK_HAVE_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
-  if (avx512) return at_threshold_avx512(v, theta, channels, rows, both, out);
-#endif
-  return both ? at_threshold_generic<true>(v, theta, channels, rows, out)
-              : at_threshold_generic<false>(v, theta, channels, rows, out);
-}
-
 std::size_t if_fire_ref(float* v, const float* drive, const float* theta, int channels,
                         std::size_t rows, bool to_zero, std::int32_t* out) {
   std::size_t n = 0;
@@ -98,9 +93,9 @@ namespace {
 // Portable path: blocks of 16 neurons of one row; integrate, fire and reset in a
 // vectorizable loop that records the flags, then a branch-free compaction.
 template <bool Drive, bool ToZero>
-BRISK_CLONES std::size_t if_fire_generic(float* __restrict v, const float* __restrict drive,
-                                         const float* __restrict theta, int channels,
-                                         std::size_t rows, std::int32_t* __restrict out) {
+__attribute__((always_inline)) inline std::size_t if_fire_body(
+    float* __restrict v, const float* __restrict drive, const float* __restrict theta,
+    int channels, std::size_t rows, std::int32_t* __restrict out) {
   std::size_t n = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     float* row = v + r * static_cast<std::size_t>(channels);
@@ -128,11 +123,11 @@ BRISK_CLONES std::size_t if_fire_generic(float* __restrict v, const float* __res
   return n;
 }
 
-#if BRISK_HAVE_AVX512
+#if BRISK_ISA_VARIANTS
 // AVX-512: 16 neurons per vector; the reset is a masked subtract (or masked zero) and the
 // fired ids are compressed in a register (see at_threshold_avx512).
 template <bool Drive, bool ToZero>
-__attribute__((target("avx512f,popcnt"))) std::size_t if_fire_avx512(
+BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t if_fire_avx512_body(
     float* v, const float* drive, const float* theta, int channels, std::size_t rows,
     std::int32_t* out) {
   std::size_t n = 0;
@@ -161,28 +156,19 @@ __attribute__((target("avx512f,popcnt"))) std::size_t if_fire_avx512(
   }
   return n;
 }
-#endif
 
-template <bool Drive, bool ToZero>
-std::size_t if_fire_dispatch(float* v, const float* drive, const float* theta, int channels,
-                             std::size_t rows, std::int32_t* out) {
-#if BRISK_HAVE_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
-  if (avx512) return if_fire_avx512<Drive, ToZero>(v, drive, theta, channels, rows, out);
-#endif
-  return if_fire_generic<Drive, ToZero>(v, drive, theta, channels, rows, out);
+BRISK_TARGET_AVX512 std::size_t if_fire_avx512(float* v, const float* drive, const float* theta,
+                                              int channels, std::size_t rows, bool to_zero,
+                                              std::int32_t* out) {
+  if (drive)
+    return to_zero ? if_fire_avx512_body<true, true>(v, drive, theta, channels, rows, out)
+                   : if_fire_avx512_body<true, false>(v, drive, theta, channels, rows, out);
+  return to_zero ? if_fire_avx512_body<false, true>(v, drive, theta, channels, rows, out)
+                 : if_fire_avx512_body<false, false>(v, drive, theta, channels, rows, out);
 }
+#endif
 
 }  // namespace
-
-std::size_t if_fire(float* v, const float* drive, const float* theta, int channels,
-                    std::size_t rows, bool to_zero, std::int32_t* out) {
-  if (drive)
-    return to_zero ? if_fire_dispatch<true, true>(v, drive, theta, channels, rows, out)
-                   : if_fire_dispatch<true, false>(v, drive, theta, channels, rows, out);
-  return to_zero ? if_fire_dispatch<false, true>(v, drive, theta, channels, rows, out)
-                 : if_fire_dispatch<false, false>(v, drive, theta, channels, rows, out);
-}
 
 // Reference: step by step through if_fire_ref, bits from its ids.
 void if_fire_steps_ref(float* v, const float* drive, const float* theta, int channels,
@@ -205,10 +191,9 @@ void if_fire_steps_ref(float* v, const float* drive, const float* theta, int cha
 namespace {
 
 template <bool ToZero>
-BRISK_CLONES void if_fire_steps_generic(float* __restrict v, const float* __restrict drive,
-                                        const float* __restrict theta, int channels,
-                                        std::size_t rows, int steps,
-                                        std::uint16_t* __restrict fired) {
+__attribute__((always_inline)) inline void if_fire_steps_body(
+    float* __restrict v, const float* __restrict drive, const float* __restrict theta,
+    int channels, std::size_t rows, int steps, std::uint16_t* __restrict fired) {
   const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
   const std::size_t vecs = rows * chunks;
   for (std::size_t r = 0; r < rows; ++r)
@@ -236,9 +221,9 @@ BRISK_CLONES void if_fire_steps_generic(float* __restrict v, const float* __rest
     }
 }
 
-#if BRISK_HAVE_AVX512
+#if BRISK_ISA_VARIANTS
 template <bool ToZero>
-__attribute__((target("avx512f,popcnt"))) void if_fire_steps_avx512(
+BRISK_TARGET_AVX512 __attribute__((always_inline)) inline void if_fire_steps_avx512_body(
     float* v, const float* drive, const float* theta, int channels, std::size_t rows, int steps,
     std::uint16_t* fired) {
   const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
@@ -265,7 +250,14 @@ __attribute__((target("avx512f,popcnt"))) void if_fire_steps_avx512(
     }
 }
 
-__attribute__((target("avx512f,popcnt"))) std::size_t fired_ids_avx512(
+BRISK_TARGET_AVX512 void if_fire_steps_avx512(float* v, const float* drive, const float* theta,
+                                             int channels, std::size_t rows, bool to_zero,
+                                             int steps, std::uint16_t* fired) {
+  if (to_zero) return if_fire_steps_avx512_body<true>(v, drive, theta, channels, rows, steps, fired);
+  return if_fire_steps_avx512_body<false>(v, drive, theta, channels, rows, steps, fired);
+}
+
+BRISK_TARGET_AVX512 std::size_t fired_ids_avx512(
     const std::uint16_t* fired, int channels, std::size_t rows, std::int32_t* out) {
   const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
@@ -281,8 +273,9 @@ __attribute__((target("avx512f,popcnt"))) std::size_t fired_ids_avx512(
 }
 #endif
 
-std::size_t fired_ids_generic(const std::uint16_t* fired, int channels, std::size_t rows,
-                              std::int32_t* out) {
+__attribute__((always_inline)) inline std::size_t fired_ids_body(const std::uint16_t* fired,
+                                                                 int channels, std::size_t rows,
+                                                                 std::int32_t* out) {
   const auto chunks = static_cast<std::size_t>((channels + 15) / 16);
   std::size_t n = 0;
   for (std::size_t r = 0; r < rows; ++r)
@@ -298,33 +291,9 @@ std::size_t fired_ids_generic(const std::uint16_t* fired, int channels, std::siz
   return n;
 }
 
-}  // namespace
-
-void if_fire_steps(float* v, const float* drive, const float* theta, int channels,
-                   std::size_t rows, bool to_zero, int steps, std::uint16_t* fired) {
-#if BRISK_HAVE_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
-  if (avx512) {
-    if (to_zero) return if_fire_steps_avx512<true>(v, drive, theta, channels, rows, steps, fired);
-    return if_fire_steps_avx512<false>(v, drive, theta, channels, rows, steps, fired);
-  }
-#endif
-  if (to_zero) return if_fire_steps_generic<true>(v, drive, theta, channels, rows, steps, fired);
-  return if_fire_steps_generic<false>(v, drive, theta, channels, rows, steps, fired);
-}
-
-std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows,
-                      std::int32_t* out) {
-#if BRISK_HAVE_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
-  if (avx512) return fired_ids_avx512(fired, channels, rows, out);
-#endif
-  return fired_ids_generic(fired, channels, rows, out);
-}
-
-BRISK_CLONES
-void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
-                    float top, std::int32_t* q) {
+__attribute__((always_inline)) inline void quantize_floor_body(const float* v, const float* theta,
+                                                               int channels, std::size_t rows,
+                                                               float top, std::int32_t* q) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* vr = v + r * static_cast<std::size_t>(channels);
     std::int32_t* qr = q + r * static_cast<std::size_t>(channels);
@@ -334,5 +303,91 @@ void quantize_floor(const float* v, const float* theta, int channels, std::size_
   }
 }
 
+// The generic variants of every kernel for one target (ATTR) and name suffix: the runtime
+// flags pick an instantiation of the body, all compiled for that target.
+#define BRISK_GENERIC_VARIANTS(ATTR, SUFFIX)                                                     \
+  ATTR std::size_t at_threshold_##SUFFIX(const float* v, const float* theta, int channels,      \
+                                         std::size_t rows, bool both, std::int32_t* out) {      \
+    return both ? at_threshold_body<true>(v, theta, channels, rows, out)                        \
+                : at_threshold_body<false>(v, theta, channels, rows, out);                      \
+  }                                                                                             \
+  ATTR std::size_t if_fire_##SUFFIX(float* v, const float* drive, const float* theta,           \
+                                    int channels, std::size_t rows, bool to_zero,               \
+                                    std::int32_t* out) {                                        \
+    if (drive)                                                                                  \
+      return to_zero ? if_fire_body<true, true>(v, drive, theta, channels, rows, out)           \
+                     : if_fire_body<true, false>(v, drive, theta, channels, rows, out);         \
+    return to_zero ? if_fire_body<false, true>(v, drive, theta, channels, rows, out)            \
+                   : if_fire_body<false, false>(v, drive, theta, channels, rows, out);          \
+  }                                                                                             \
+  ATTR void if_fire_steps_##SUFFIX(float* v, const float* drive, const float* theta,            \
+                                   int channels, std::size_t rows, bool to_zero, int steps,     \
+                                   std::uint16_t* fired) {                                      \
+    if (to_zero) return if_fire_steps_body<true>(v, drive, theta, channels, rows, steps, fired); \
+    return if_fire_steps_body<false>(v, drive, theta, channels, rows, steps, fired);            \
+  }                                                                                             \
+  ATTR std::size_t fired_ids_##SUFFIX(const std::uint16_t* fired, int channels,                 \
+                                      std::size_t rows, std::int32_t* out) {                    \
+    return fired_ids_body(fired, channels, rows, out);                                          \
+  }                                                                                             \
+  ATTR void quantize_floor_##SUFFIX(const float* v, const float* theta, int channels,           \
+                                    std::size_t rows, float top, std::int32_t* q) {             \
+    quantize_floor_body(v, theta, channels, rows, top, q);                                      \
+  }
+
+BRISK_GENERIC_VARIANTS(, baseline)
+#if BRISK_ISA_VARIANTS
+BRISK_GENERIC_VARIANTS(BRISK_TARGET_AVX2, avx2)
+// No hand-written AVX-512 quantizer: the generic body, compiled for AVX-512.
+BRISK_TARGET_AVX512 void quantize_floor_avx512(const float* v, const float* theta, int channels,
+                                               std::size_t rows, float top, std::int32_t* q) {
+  quantize_floor_body(v, theta, channels, rows, top, q);
+}
+#endif
+#undef BRISK_GENERIC_VARIANTS
+
+}  // namespace
+
+const IsaTable<AtThresholdFn> at_threshold_variants =
+    BRISK_ISA_TABLE(at_threshold_baseline, at_threshold_avx2, at_threshold_avx512);
+const IsaTable<IfFireFn> if_fire_variants =
+    BRISK_ISA_TABLE(if_fire_baseline, if_fire_avx2, if_fire_avx512);
+const IsaTable<IfFireStepsFn> if_fire_steps_variants =
+    BRISK_ISA_TABLE(if_fire_steps_baseline, if_fire_steps_avx2, if_fire_steps_avx512);
+const IsaTable<FiredIdsFn> fired_ids_variants =
+    BRISK_ISA_TABLE(fired_ids_baseline, fired_ids_avx2, fired_ids_avx512);
+const IsaTable<QuantizeFloorFn> quantize_floor_variants =
+    BRISK_ISA_TABLE(quantize_floor_baseline, quantize_floor_avx2, quantize_floor_avx512);
+
+// The public kernels: the best variant for this CPU, chosen once.
+std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
+                         bool both, std::int32_t* out) {
+  static const AtThresholdFn best = at_threshold_variants.best();
+  return best(v, theta, channels, rows, both, out);
+}
+
+std::size_t if_fire(float* v, const float* drive, const float* theta, int channels,
+                    std::size_t rows, bool to_zero, std::int32_t* out) {
+  static const IfFireFn best = if_fire_variants.best();
+  return best(v, drive, theta, channels, rows, to_zero, out);
+}
+
+void if_fire_steps(float* v, const float* drive, const float* theta, int channels,
+                   std::size_t rows, bool to_zero, int steps, std::uint16_t* fired) {
+  static const IfFireStepsFn best = if_fire_steps_variants.best();
+  best(v, drive, theta, channels, rows, to_zero, steps, fired);
+}
+
+std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows,
+                      std::int32_t* out) {
+  static const FiredIdsFn best = fired_ids_variants.best();
+  return best(fired, channels, rows, out);
+}
+
+void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
+                    float top, std::int32_t* q) {
+  static const QuantizeFloorFn best = quantize_floor_variants.best();
+  best(v, theta, channels, rows, top, q);
+}
 
 }  // namespace brisk::kernels

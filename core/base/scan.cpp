@@ -6,6 +6,7 @@
 #endif
 
 #include <brisk/core/base/isa.hpp>
+#include <brisk/core/base/scan_isa.hpp>
 
 namespace brisk::kernels {
 
@@ -13,7 +14,7 @@ namespace {
 
 // Indices of the nonzero entries of v[0..n), increasing. Blocks of 16 with no nonzero entry
 // are skipped with one vectorizable test; the others are compacted without branches.
-// Inlined into each CPU-specific clone below so each gets its own vector code.
+// Inlined into each per-Isa variant below so each gets its own vector code.
 template <class T>
 __attribute__((always_inline)) inline std::size_t nonzero_scan(const T* v, std::size_t n,
                                                                std::int32_t* out) {
@@ -32,20 +33,28 @@ __attribute__((always_inline)) inline std::size_t nonzero_scan(const T* v, std::
   return k;
 }
 
-BRISK_CLONES std::size_t nonzero_generic(const float* v, std::size_t n, std::int32_t* out) {
+std::size_t nonzero_baseline(const float* v, std::size_t n, std::int32_t* out) {
   return nonzero_scan(v, n, out);
 }
 
-BRISK_CLONES std::size_t nonzero_i32_generic(const std::int32_t* v, std::size_t n,
-                                             std::int32_t* out) {
+std::size_t nonzero_i32_baseline(const std::int32_t* v, std::size_t n, std::int32_t* out) {
   return nonzero_scan(v, n, out);
 }
 
-#if BRISK_HAVE_AVX512
+#if BRISK_ISA_VARIANTS
+BRISK_TARGET_AVX2 std::size_t nonzero_avx2(const float* v, std::size_t n, std::int32_t* out) {
+  return nonzero_scan(v, n, out);
+}
+
+BRISK_TARGET_AVX2 std::size_t nonzero_i32_avx2(const std::int32_t* v, std::size_t n,
+                                               std::int32_t* out) {
+  return nonzero_scan(v, n, out);
+}
+
 // Ids of the lanes that `nonzero(i, valid)` marks, 16 lanes at a time, compacted in order.
 // The one loop behind the float and int32 scans below; inlined into each.
 template <class NonzeroMask>
-__attribute__((target("avx512f,popcnt"), always_inline)) inline std::size_t compress_nonzero_avx512(
+BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t compress_nonzero_avx512(
     std::size_t n, std::int32_t* out, NonzeroMask nonzero) {
   const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
   std::size_t k = 0;
@@ -62,20 +71,18 @@ __attribute__((target("avx512f,popcnt"), always_inline)) inline std::size_t comp
   return k;
 }
 
-__attribute__((target("avx512f,popcnt"))) std::size_t nonzero_i32_avx512(const std::int32_t* v,
-                                                                  std::size_t n,
-                                                                  std::int32_t* out) {
+BRISK_TARGET_AVX512 std::size_t nonzero_i32_avx512(const std::int32_t* v, std::size_t n,
+                                                   std::int32_t* out) {
   return compress_nonzero_avx512(
-      n, out, [v](std::size_t i, __mmask16 valid) __attribute__((target("avx512f"))) {
+      n, out, [v](std::size_t i, __mmask16 valid) BRISK_TARGET_AVX512 {
         const __m512i x = _mm512_maskz_loadu_epi32(valid, v + i);
         return _mm512_mask_test_epi32_mask(valid, x, x);
       });
 }
 
-__attribute__((target("avx512f,popcnt"))) std::size_t nonzero_avx512(const float* v, std::size_t n,
-                                                              std::int32_t* out) {
+BRISK_TARGET_AVX512 std::size_t nonzero_avx512(const float* v, std::size_t n, std::int32_t* out) {
   return compress_nonzero_avx512(
-      n, out, [v](std::size_t i, __mmask16 valid) __attribute__((target("avx512f"))) {
+      n, out, [v](std::size_t i, __mmask16 valid) BRISK_TARGET_AVX512 {
         const __m512 x = _mm512_maskz_loadu_ps(valid, v + i);
         return _mm512_mask_cmp_ps_mask(valid, x, _mm512_setzero_ps(), _CMP_NEQ_UQ);
       });
@@ -84,20 +91,19 @@ __attribute__((target("avx512f,popcnt"))) std::size_t nonzero_avx512(const float
 
 }  // namespace
 
+const IsaTable<NonzeroFn> nonzero_variants =
+    BRISK_ISA_TABLE(nonzero_baseline, nonzero_avx2, nonzero_avx512);
+const IsaTable<NonzeroI32Fn> nonzero_i32_variants =
+    BRISK_ISA_TABLE(nonzero_i32_baseline, nonzero_i32_avx2, nonzero_i32_avx512);
+
 std::size_t nonzero(const float* v, std::size_t n, std::int32_t* out) {
-#if BRISK_HAVE_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
-  if (avx512) return nonzero_avx512(v, n, out);
-#endif
-  return nonzero_generic(v, n, out);
+  static const NonzeroFn best = nonzero_variants.best();
+  return best(v, n, out);
 }
 
 std::size_t nonzero_i32(const std::int32_t* v, std::size_t n, std::int32_t* out) {
-#if BRISK_HAVE_AVX512
-  static const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("popcnt");
-  if (avx512) return nonzero_i32_avx512(v, n, out);
-#endif
-  return nonzero_i32_generic(v, n, out);
+  static const NonzeroI32Fn best = nonzero_i32_variants.best();
+  return best(v, n, out);
 }
 
 }  // namespace brisk::kernels

@@ -1,18 +1,25 @@
 // Kernel testers: every fast path against its scalar reference, over random sizes with
 // ragged tails (output widths that are not multiples of any vector width), and the
-// dense (gather) twins against the scatter kernels, bitwise.
+// dense (gather) twins against the scatter kernels, bitwise. The population kernels and
+// nonzero scans are tested in every Isa variant this CPU can run.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
+#include <brisk/core/base/isa.hpp>
 #include <brisk/core/base/scan.hpp>
+#include <brisk/core/base/scan_isa.hpp>
 #include <brisk/core/engine/kernels/vector.hpp>
 #include <brisk/core/engine/ops/conv2d.hpp>
 #include <brisk/core/engine/ops/dense.hpp>
 #include <brisk/neurons/kernels.hpp>
+#include <brisk/neurons/kernels_isa.hpp>
 
 using namespace brisk;
 
@@ -102,111 +109,199 @@ TEST_CASE("conv scatter: fast path equals the scalar reference; gather twin is b
   }
 }
 
-TEST_CASE("population scans: neurons at threshold and nonzero, over ragged sizes") {
-  std::mt19937 rng(14);
-  for (int trial = 0; trial < 40; ++trial) {
-    const int ch = 1 + static_cast<int>(rng() % 40);
-    const std::size_t rows = 1 + rng() % 50, n = rows * static_cast<std::size_t>(ch);
-    std::uniform_real_distribution<float> u(-1.5f, 1.5f);
-    std::vector<float> v(n), th(static_cast<std::size_t>(ch));
-    for (auto& x : v) x = (rng() % 3 == 0) ? 0.0f : u(rng);
-    for (auto& x : th) x = 0.5f + 0.5f * static_cast<float>(rng() % 3);
-    std::vector<std::int32_t> out(n + 16);
-    for (bool both : {false, true}) {
-      std::vector<std::int32_t> expect;
-      for (std::size_t r = 0; r < rows; ++r) {
-        bool hit = false;
-        for (int c = 0; c < ch; ++c) {
-          const float x = v[r * static_cast<std::size_t>(ch) + static_cast<std::size_t>(c)];
-          hit = hit || x >= th[static_cast<std::size_t>(c)] || (both && x <= -th[static_cast<std::size_t>(c)]);
-        }
-        for (int c = 0; c < ch && hit; ++c) {
-          const std::size_t i = r * static_cast<std::size_t>(ch) + static_cast<std::size_t>(c);
-          if (v[i] >= th[static_cast<std::size_t>(c)] || (both && v[i] <= -th[static_cast<std::size_t>(c)]))
-            expect.push_back(static_cast<std::int32_t>(i));
-        }
-      }
-      const std::size_t k = kernels::at_threshold(v.data(), th.data(), ch, rows, both, out.data());
-      CHECK(std::vector<std::int32_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k)) == expect);
+namespace {
+
+// Every Isa variant of a kernel is tested, not only the one this CPU dispatches to: on an
+// AVX-512 machine the AVX2 and baseline code runs too. Variants the CPU cannot run are
+// skipped with a message.
+template <class F>
+void for_each_isa(F check) {
+  for (Isa isa : all_isas) {
+    if (!cpu_has(isa)) {
+      MESSAGE("skipped: this CPU (or build) has no ", std::string(isa_name(isa)), " variant");
+      continue;
     }
-    std::vector<std::int32_t> nz;
-    for (std::size_t i = 0; i < n; ++i)
-      if (v[i] != 0.0f) nz.push_back(static_cast<std::int32_t>(i));
-    const std::size_t k = kernels::nonzero(v.data(), n, out.data());
-    CHECK(std::vector<std::int32_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k)) == nz);
+    INFO("isa ", std::string(isa_name(isa)));
+    check(isa);
   }
 }
 
-TEST_CASE("if_fire: fused integrate/fire/reset equals the scalar reference bitwise") {
-  std::mt19937 rng(16);
-  std::uniform_real_distribution<float> u(-1.0f, 2.0f);
-  for (int trial = 0; trial < 60; ++trial) {
-    const int ch = 1 + static_cast<int>(rng() % 40);
-    const std::size_t rows = 1 + rng() % 30, n = rows * static_cast<std::size_t>(ch);
-    std::vector<float> v(n), drive(n), th(static_cast<std::size_t>(ch));
-    for (auto& x : v) x = u(rng);
-    for (auto& x : drive) x = 0.3f * u(rng);
-    for (auto& x : th) x = 0.25f + 0.25f * static_cast<float>(rng() % 4);
-    for (bool with_drive : {false, true})
+// Channel counts around the vector widths (16 floats in AVX-512, 8 in AVX2, 4 in SSE),
+// then random ones.
+int ragged_channels(std::mt19937& rng, int trial) {
+  static constexpr int edge[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33};
+  constexpr int n_edge = static_cast<int>(std::size(edge));
+  return trial < n_edge ? edge[trial] : 1 + static_cast<int>(rng() % 70);
+}
+
+std::vector<std::int32_t> head(const std::vector<std::int32_t>& v, std::size_t k) {
+  return {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k)};
+}
+
+std::vector<std::int32_t> at_threshold_expect(const std::vector<float>& v, const std::vector<float>& th,
+                                              int ch, std::size_t rows, bool both) {
+  std::vector<std::int32_t> expect;
+  for (std::size_t i = 0; i < rows * static_cast<std::size_t>(ch); ++i) {
+    const float t = th[i % static_cast<std::size_t>(ch)];
+    if (v[i] >= t || (both && v[i] <= -t)) expect.push_back(static_cast<std::int32_t>(i));
+  }
+  return expect;
+}
+
+}  // namespace
+
+TEST_CASE("at_threshold and nonzero: every Isa variant equals the scalar reference, ragged sizes") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(14);
+    for (int trial = 0; trial < 60; ++trial) {
+      const int ch = ragged_channels(rng, trial);
+      const std::size_t rows = 1 + rng() % 40, n = rows * static_cast<std::size_t>(ch);
+      CAPTURE(ch);
+      CAPTURE(rows);
+      std::uniform_real_distribution<float> u(-1.5f, 1.5f);
+      std::vector<float> v(n), th(static_cast<std::size_t>(ch));
+      const unsigned zero_every = 1 + rng() % 8;  // from mostly zero to dense
+      for (auto& x : v) x = (rng() % zero_every != 0) ? 0.0f : u(rng);
+      for (auto& x : th) x = 0.5f + 0.5f * static_cast<float>(rng() % 3);
+      std::vector<std::int32_t> out(n + 16);
+      for (bool both : {false, true}) {
+        CAPTURE(both);
+        const auto expect = at_threshold_expect(v, th, ch, rows, both);
+        const std::size_t k = kernels::at_threshold_variants[isa](v.data(), th.data(), ch, rows, both, out.data());
+        CHECK(head(out, k) == expect);
+        const std::size_t kp = kernels::at_threshold(v.data(), th.data(), ch, rows, both, out.data());
+        CHECK(head(out, kp) == expect);
+      }
+      std::vector<std::int32_t> nz;
+      for (std::size_t i = 0; i < n; ++i)
+        if (v[i] != 0.0f) nz.push_back(static_cast<std::int32_t>(i));
+      const std::size_t k = kernels::nonzero_variants[isa](v.data(), n, out.data());
+      CHECK(head(out, k) == nz);
+      CHECK(head(out, kernels::nonzero(v.data(), n, out.data())) == nz);
+    }
+  });
+}
+
+TEST_CASE("if_fire: every Isa variant of the fused integrate/fire/reset equals the reference bitwise") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(16);
+    std::uniform_real_distribution<float> u(-1.0f, 2.0f);
+    for (int trial = 0; trial < 60; ++trial) {
+      const int ch = ragged_channels(rng, trial);
+      const std::size_t rows = 1 + rng() % 30, n = rows * static_cast<std::size_t>(ch);
+      CAPTURE(ch);
+      CAPTURE(rows);
+      std::vector<float> v(n), drive(n), th(static_cast<std::size_t>(ch));
+      for (auto& x : v) x = u(rng);
+      for (auto& x : drive) x = 0.3f * u(rng);
+      for (auto& x : th) x = 0.25f + 0.25f * static_cast<float>(rng() % 4);
+      for (bool with_drive : {false, true})
+        for (bool to_zero : {false, true}) {
+          CAPTURE(with_drive);
+          CAPTURE(to_zero);
+          auto a = v, b = v, c = v;
+          std::vector<std::int32_t> ia(n + 16), ib(n + 16), ic(n + 16);
+          const float* d = with_drive ? drive.data() : nullptr;
+          const std::size_t ka = kernels::if_fire_variants[isa](a.data(), d, th.data(), ch, rows, to_zero, ia.data());
+          const std::size_t kb = kernels::if_fire_ref(b.data(), d, th.data(), ch, rows, to_zero, ib.data());
+          const std::size_t kc = kernels::if_fire(c.data(), d, th.data(), ch, rows, to_zero, ic.data());
+          REQUIRE(ka == kb);
+          CHECK(head(ia, ka) == head(ib, kb));
+          CHECK(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
+          REQUIRE(kc == kb);
+          CHECK(head(ic, kc) == head(ib, kb));
+          CHECK(std::memcmp(c.data(), b.data(), n * sizeof(float)) == 0);
+        }
+    }
+  });
+}
+
+TEST_CASE("if_fire_steps and fired_ids: every Isa variant equals the reference bitwise") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(17);
+    std::uniform_real_distribution<float> u(-0.5f, 1.0f);
+    for (int trial = 0; trial < 50; ++trial) {
+      const int ch = ragged_channels(rng, trial), steps = 1 + static_cast<int>(rng() % 12);
+      const std::size_t rows = 1 + rng() % 20, n = rows * static_cast<std::size_t>(ch);
+      const std::size_t vecs = rows * static_cast<std::size_t>((ch + 15) / 16);
+      CAPTURE(ch);
+      CAPTURE(rows);
+      CAPTURE(steps);
+      std::vector<float> v(n), drive(n), th(static_cast<std::size_t>(ch));
+      for (auto& x : v) x = u(rng);
+      for (auto& x : drive) x = 0.6f * u(rng);
+      for (auto& x : th) x = 0.25f + 0.25f * static_cast<float>(rng() % 4);
       for (bool to_zero : {false, true}) {
-        CAPTURE(with_drive);
         CAPTURE(to_zero);
-        auto a = v, b = v;
-        std::vector<std::int32_t> ia(n + 16), ib(n + 16);
-        const float* d = with_drive ? drive.data() : nullptr;
-        const std::size_t ka = kernels::if_fire(a.data(), d, th.data(), ch, rows, to_zero, ia.data());
-        const std::size_t kb = kernels::if_fire_ref(b.data(), d, th.data(), ch, rows, to_zero, ib.data());
-        REQUIRE(ka == kb);
-        CHECK(std::equal(ia.begin(), ia.begin() + static_cast<std::ptrdiff_t>(ka), ib.begin()));
+        auto a = v, b = v, c = v, p = v;
+        std::vector<std::uint16_t> fa(vecs * static_cast<std::size_t>(steps)), fb(fa.size()), fp(fa.size());
+        kernels::if_fire_steps_variants[isa](a.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fa.data());
+        kernels::if_fire_steps_ref(b.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fb.data());
+        kernels::if_fire_steps(p.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fp.data());
+        CHECK(fa == fb);
         CHECK(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
-      }
-  }
-}
-
-TEST_CASE("if_fire_steps: T steps in registers equal the reference; fired_ids decode the bits") {
-  std::mt19937 rng(17);
-  std::uniform_real_distribution<float> u(-0.5f, 1.0f);
-  for (int trial = 0; trial < 40; ++trial) {
-    const int ch = 1 + static_cast<int>(rng() % 40), steps = 1 + static_cast<int>(rng() % 12);
-    const std::size_t rows = 1 + rng() % 20, n = rows * static_cast<std::size_t>(ch);
-    const std::size_t vecs = rows * static_cast<std::size_t>((ch + 15) / 16);
-    std::vector<float> v(n), drive(n), th(static_cast<std::size_t>(ch));
-    for (auto& x : v) x = u(rng);
-    for (auto& x : drive) x = 0.6f * u(rng);
-    for (auto& x : th) x = 0.25f + 0.25f * static_cast<float>(rng() % 4);
-    for (bool to_zero : {false, true}) {
-      CAPTURE(to_zero);
-      auto a = v, b = v, c = v;
-      std::vector<std::uint16_t> fa(vecs * static_cast<std::size_t>(steps)), fb(fa.size());
-      kernels::if_fire_steps(a.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fa.data());
-      kernels::if_fire_steps_ref(b.data(), drive.data(), th.data(), ch, rows, to_zero, steps, fb.data());
-      CHECK(fa == fb);
-      CHECK(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
-      // Each step's ids are those of a step-by-step if_fire.
-      std::vector<std::int32_t> ids(n + 16), expect(n + 16);
-      for (int t = 0; t < steps; ++t) {
-        const std::size_t ke = kernels::if_fire(c.data(), drive.data(), th.data(), ch, rows, to_zero, expect.data());
-        const std::size_t k = kernels::fired_ids(fa.data() + static_cast<std::size_t>(t) * vecs, ch, rows, ids.data());
-        REQUIRE(k == ke);
-        CHECK(std::equal(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(k), expect.begin()));
+        CHECK(fp == fb);
+        CHECK(std::memcmp(p.data(), b.data(), n * sizeof(float)) == 0);
+        // Each step's ids (decoded from the reference bits) are those of a step-by-step
+        // if_fire_ref.
+        std::vector<std::int32_t> ids(n + 16), expect(n + 16);
+        for (int t = 0; t < steps; ++t) {
+          const std::size_t ke = kernels::if_fire_ref(c.data(), drive.data(), th.data(), ch, rows, to_zero, expect.data());
+          const std::uint16_t* bits = fb.data() + static_cast<std::size_t>(t) * vecs;
+          const std::size_t k = kernels::fired_ids_variants[isa](bits, ch, rows, ids.data());
+          REQUIRE(k == ke);
+          CHECK(head(ids, k) == head(expect, ke));
+          const std::size_t kp = kernels::fired_ids(bits, ch, rows, ids.data());
+          REQUIRE(kp == ke);
+          CHECK(head(ids, kp) == head(expect, ke));
+        }
       }
     }
-  }
+  });
 }
 
-TEST_CASE("nonzero_i32: radix integers, sparse and dense, over ragged sizes") {
-  std::mt19937 rng(15);
-  for (int trial = 0; trial < 60; ++trial) {
-    const std::size_t n = rng() % 200;
-    const unsigned zero_every = 1 + rng() % 4;  // from all-zero-ish to dense
-    std::vector<std::int32_t> v(n), out(n + 16, -7), expect;
-    for (std::size_t i = 0; i < n; ++i) {
-      v[i] = rng() % (zero_every + 1) == 0 ? static_cast<std::int32_t>(rng() % 255) - 50 : 0;
-      if (v[i] != 0) expect.push_back(static_cast<std::int32_t>(i));
+TEST_CASE("nonzero_i32: every Isa variant, radix integers, sparse and dense, ragged sizes") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(15);
+    for (int trial = 0; trial < 80; ++trial) {
+      const std::size_t n = trial < 40 ? static_cast<std::size_t>(trial) : rng() % 300;
+      CAPTURE(n);
+      const unsigned zero_every = 1 + rng() % 4;  // from all-zero-ish to dense
+      std::vector<std::int32_t> v(n), out(n + 16, -7), expect;
+      for (std::size_t i = 0; i < n; ++i) {
+        v[i] = rng() % (zero_every + 1) == 0 ? static_cast<std::int32_t>(rng() % 255) - 50 : 0;
+        if (v[i] != 0) expect.push_back(static_cast<std::int32_t>(i));
+      }
+      CHECK(head(out, kernels::nonzero_i32_variants[isa](v.data(), n, out.data())) == expect);
+      CHECK(head(out, kernels::nonzero_i32(v.data(), n, out.data())) == expect);
     }
-    const std::size_t k = kernels::nonzero_i32(v.data(), n, out.data());
-    CHECK(std::vector<std::int32_t>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k)) == expect);
-  }
+  });
+}
+
+TEST_CASE("quantize_floor: every Isa variant equals clip(floor(v / theta), 0, top) exactly") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(18);
+    std::uniform_real_distribution<float> u(-2.0f, 300.0f);
+    for (int trial = 0; trial < 50; ++trial) {
+      const int ch = ragged_channels(rng, trial);
+      const std::size_t rows = 1 + rng() % 20, n = rows * static_cast<std::size_t>(ch);
+      const float top = static_cast<float>((1 << (1 + rng() % 8)) - 1);
+      CAPTURE(ch);
+      CAPTURE(rows);
+      CAPTURE(top);
+      std::vector<float> v(n), th(static_cast<std::size_t>(ch));
+      for (auto& x : v) x = rng() % 5 == 0 ? static_cast<float>(rng() % 40) : u(rng);
+      for (auto& x : th) x = 0.5f + 0.25f * static_cast<float>(rng() % 8);
+      std::vector<std::int32_t> expect(n), q(n, -7), qp(n, -7);
+      for (std::size_t i = 0; i < n; ++i)
+        expect[i] = static_cast<std::int32_t>(
+            std::clamp(std::floor(v[i] / th[i % static_cast<std::size_t>(ch)]), 0.0f, top));
+      kernels::quantize_floor_variants[isa](v.data(), th.data(), ch, rows, top, q.data());
+      kernels::quantize_floor(v.data(), th.data(), ch, rows, top, qp.data());
+      CHECK(q == expect);
+      CHECK(qp == expect);
+    }
+  });
 }
 
 TEST_CASE("add_into over ragged lengths") {
