@@ -11,6 +11,7 @@
 
 #include "conversion/import/h5file.hpp"
 #include "core/graph.hpp"
+#include "tests/skip.hpp"
 
 namespace brisk::test {
 
@@ -19,7 +20,7 @@ inline std::string fixture(const std::string& name) {
 }
 
 inline std::string shared_file(const std::string& rel) {
-  return std::string(BRISK_SHARED_DIR) + "/" + rel;
+  return shared_dir() + "/" + rel;
 }
 
 // x: samples (N, ...) in brisk's channels-first order; logits: (N, classes).
