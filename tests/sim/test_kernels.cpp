@@ -42,7 +42,7 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-TEST_CASE("dense scatter: fast path equals the scalar reference; gather twin is bitwise equal") {
+TEST_CASE("dense scatter: fast path equals the scalar reference - gather twin is bitwise equal") {
   std::mt19937 rng(11);
   for (int trial = 0; trial < 60; ++trial) {
     const int in = 1 + static_cast<int>(rng() % 300), out = 1 + static_cast<int>(rng() % 150);
@@ -62,7 +62,7 @@ TEST_CASE("dense scatter: fast path equals the scalar reference; gather twin is 
   }
 }
 
-TEST_CASE("conv scatter: fast path equals the scalar reference; gather twin is bitwise equal") {
+TEST_CASE("conv scatter: fast path equals the scalar reference - gather twin is bitwise equal") {
   std::mt19937 rng(12);
   for (int trial = 0; trial < 60; ++trial) {
     kernels::ConvGeom g{};
@@ -159,7 +159,7 @@ TEST_CASE("if_fire: fused integrate/fire/reset equals the scalar reference bitwi
   }
 }
 
-TEST_CASE("if_fire_steps: T steps in registers equal the reference; fired_ids decode the bits") {
+TEST_CASE("if_fire_steps: T steps in registers equal the reference - fired_ids decode the bits") {
   std::mt19937 rng(17);
   std::uniform_real_distribution<float> u(-0.5f, 1.0f);
   for (int trial = 0; trial < 40; ++trial) {
