@@ -10,6 +10,7 @@
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/engine/network.hpp>
 #include "tests/conversion/nets.hpp"
+#include "tests/skip.hpp"
 
 using namespace brisk;
 using namespace brisk::convtest;
@@ -89,10 +90,8 @@ TEST_CASE("radix networks refuse calibration stages") {
 
 TEST_CASE("bundled model: calibrated rate coding at T = 8 gains on Fashion-MNIST" * doctest::test_suite("slow")) {
   const std::string model = std::string(BRISK_SOURCE_DIR) + "/models/fmnist_cnn.h5";
-  if (!std::filesystem::exists(model) || !std::filesystem::exists("/usr/share/datasets/fashion-mnist")) {
-    MESSAGE("skipping: models/fmnist_cnn.h5 or Debian's Fashion-MNIST is absent");
-    return;
-  }
+  if (!std::filesystem::exists(model) || !std::filesystem::exists("/usr/share/datasets/fashion-mnist"))
+    BRISK_SKIP("models/fmnist_cnn.h5 or Debian's Fashion-MNIST is absent");
   const Graph g = load_model(model);
   LoadOptions lo;
   lo.samples = 10000;

@@ -96,7 +96,7 @@ TEST_CASE("termap, augmap and radix neuron parameters") {
   CHECK_THROWS_AS(map_network(g, lambdas(), o), UsageError);
 }
 
-TEST_CASE("stand-alone activations are fused; unconvertible layers are named") {
+TEST_CASE("stand-alone activations are fused - unconvertible layers are named") {
   Graph g = small_cnn(4);
   g.layers[4].act = Act::Linear;
   Layer relu = make_layer("relu_fc1", OpKind::Activation, {4});

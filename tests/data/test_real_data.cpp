@@ -17,6 +17,7 @@
 
 #include <brisk/data/dataset.hpp>
 #include <brisk/data/spec.hpp>
+#include "tests/skip.hpp"
 
 using brisk::Dataset;
 using brisk::LoadOptions;
@@ -101,11 +102,9 @@ TEST_CASE("fashion-mnist train split: 60000 samples with 6000 per class and know
 }
 
 TEST_CASE("shared MNIST NPZ pair (SNN Toolbox convention): 10000 x 1x28x28 in 0..1, 10 classes") {
-  std::string dir = std::string(BRISK_SHARED_DIR) + "/data/mnist";
-  if (!std::filesystem::exists(dir + "/x_test.npz") || !std::filesystem::exists(dir + "/y_test.npz")) {
-    MESSAGE("skipping: " << dir << "/{x,y}_test.npz not found (shared data is not part of a clone)");
-    return;
-  }
+  std::string dir = brisk::test::shared_dir() + "/data/mnist";
+  if (!std::filesystem::exists(dir + "/x_test.npz") || !std::filesystem::exists(dir + "/y_test.npz"))
+    BRISK_SKIP(dir, "/{x,y}_test.npz not found (shared data is not part of a clone)");
   Dataset d = brisk::load_dataset(dir + "/x_test.npz," + dir + "/y_test.npz");
   REQUIRE(d.count() == 10000);
   CHECK(d.shape == std::vector<int>{1, 28, 28});

@@ -11,6 +11,7 @@
 
 #include <brisk/data/hdf5/file.hpp>
 #include <brisk/core/graph/graph.hpp>
+#include "tests/skip.hpp"
 
 namespace brisk::test {
 
@@ -19,7 +20,7 @@ inline std::string fixture(const std::string& name) {
 }
 
 inline std::string shared_file(const std::string& rel) {
-  return std::string(BRISK_SHARED_DIR) + "/" + rel;
+  return shared_dir() + "/" + rel;
 }
 
 // x: samples (N, ...) in brisk's channels-first order; logits: (N, classes).

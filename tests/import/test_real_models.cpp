@@ -49,10 +49,7 @@ Dataset shared_mnist() {
 TEST_SUITE("real") {
 TEST_CASE("Keras 2.3 tf.keras MLP on the shared MNIST: 96.87 percent") {
   const std::string model = "models/keras/mnist_mlp_nobias_tfk23.h5";
-  if (!shared_present(model)) {
-    MESSAGE("skipping: ../shared/", model, " or the MNIST NPZ is absent");
-    return;
-  }
+  if (!shared_present(model)) BRISK_SKIP(test::shared_file(model), " or the shared MNIST NPZ is absent");
   Graph g = load_model(test::shared_file(model));
   CHECK(g.input_shape() == std::vector<int>{784});
   Dataset d = shared_mnist();
@@ -65,10 +62,7 @@ TEST_CASE("Keras 2.3 tf.keras MLP on the shared MNIST: 96.87 percent") {
 TEST_SUITE("slow") {
 TEST_CASE("Keras 2.2.4 LeNet on the shared MNIST: 99.10 percent") {
   const std::string model = "models/keras/mnist_lenet_avgpool_k224.h5";
-  if (!shared_present(model)) {
-    MESSAGE("skipping: ../shared/", model, " or the MNIST NPZ is absent");
-    return;
-  }
+  if (!shared_present(model)) BRISK_SKIP(test::shared_file(model), " or the shared MNIST NPZ is absent");
   Graph g = load_model(test::shared_file(model));
   CHECK(g.meta.at("keras_version") == "2.2.4");
   CHECK(g.meta.at("data_format") == "channels_last");
@@ -77,10 +71,7 @@ TEST_CASE("Keras 2.2.4 LeNet on the shared MNIST: 99.10 percent") {
 
 TEST_CASE("PyTorch CNN with BatchNorm on 10000 Fashion-MNIST images agrees with torch") {
   auto ref_file = h5::File::open(test::fixture("torch_cnn_bn_ref.h5"));
-  if (!ref_file.is_dataset("logits")) {
-    MESSAGE("skipping: Fashion-MNIST was absent when the fixture was written");
-    return;
-  }
+  if (!ref_file.is_dataset("logits")) BRISK_SKIP("Fashion-MNIST was absent when the fixture was written");
   const auto ref = ref_file.read_floats("logits");
   const Dataset d = load_dataset("fashion-mnist:test");
   REQUIRE(d.count() == static_cast<std::size_t>(ref.shape[0]));

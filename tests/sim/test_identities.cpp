@@ -56,7 +56,7 @@ std::vector<float> grid_inputs() {
 
 }  // namespace
 
-TEST_CASE("IF, reset by subtraction: N = clamp(floor(T z / theta), 0, T); V0 = theta/2 rounds") {
+TEST_CASE("IF, reset by subtraction: N = clamp(floor(T z / theta), 0, T) - V0 = theta/2 rounds") {
   const auto x = grid_inputs();
   const int n = static_cast<int>(x.size());
   const Graph g = identity_net(n);
@@ -115,7 +115,7 @@ TEST_CASE("IF, reset to zero, and leaky IF follow their recurrences") {
   CHECK(t.events == std::vector<int>{3, 6, 6, 12});
 }
 
-TEST_CASE("augmented spikes: one unbounded step is floor(z/theta); bounded coefficients") {
+TEST_CASE("augmented spikes: one unbounded step is floor(z/theta) - bounded coefficients") {
   const auto x = grid_inputs();
   const Graph g = identity_net(static_cast<int>(x.size()));
   LayerSpec ls;
@@ -293,7 +293,7 @@ TEST_CASE("radix B=4: base-4 digits (augmented spikes < 4) reproduce the quantiz
   }
 }
 
-TEST_CASE("radix neuron: U_K integrates MSB-first digits exactly; output clip(floor)") {
+TEST_CASE("radix neuron: U_K integrates MSB-first digits exactly - output clip(floor)") {
   // One neuron, weights {3, -1}, inputs n = {200, 37} on 8 bits: U_K = 3*200 - 37 = 563,
   // theta 4 -> q = floor(563/4) = 140; with bias 0.5: U_K += 256*0.5 -> q = 172.
   Graph g;

@@ -53,7 +53,7 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 
 }  // namespace
 
-TEST_CASE("dense scatter: fast path equals the scalar reference; gather twin is bitwise equal") {
+TEST_CASE("dense scatter: fast path equals the scalar reference - gather twin is bitwise equal") {
   std::mt19937 rng(11);
   for (int trial = 0; trial < 60; ++trial) {
     const int in = 1 + static_cast<int>(rng() % 300), out = 1 + static_cast<int>(rng() % 150);
@@ -73,7 +73,7 @@ TEST_CASE("dense scatter: fast path equals the scalar reference; gather twin is 
   }
 }
 
-TEST_CASE("conv scatter: fast path equals the scalar reference; gather twin is bitwise equal") {
+TEST_CASE("conv scatter: fast path equals the scalar reference - gather twin is bitwise equal") {
   std::mt19937 rng(12);
   for (int trial = 0; trial < 60; ++trial) {
     kernels::ConvGeom g{};
