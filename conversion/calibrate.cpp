@@ -1,5 +1,6 @@
 #include <brisk/conversion/calibrate.hpp>
 
+#include <Eigen/Cholesky>
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -232,32 +233,16 @@ void for_each_row(const Layer& l, const std::vector<int>& in_shape, const float*
     }
 }
 
-// Solves (A) X = B in place for symmetric positive definite A (n x n), B (n x m).
-void cholesky_solve(std::vector<double>& a, std::vector<double>& b, std::size_t n, std::size_t m) {
-  for (std::size_t j = 0; j < n; ++j) {
-    double d = a[j * n + j];
-    for (std::size_t k = 0; k < j; ++k) d -= a[j * n + k] * a[j * n + k];
-    if (!(d > 0)) throw InternalError("weight calibration: the Gram matrix is not positive definite");
-    d = std::sqrt(d);
-    a[j * n + j] = d;
-    for (std::size_t i = j + 1; i < n; ++i) {
-      double s = a[i * n + j];
-      for (std::size_t k = 0; k < j; ++k) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / d;
-    }
-  }
-  for (std::size_t c = 0; c < m; ++c) {
-    for (std::size_t i = 0; i < n; ++i) {  // L y = b
-      double s = b[i * m + c];
-      for (std::size_t k = 0; k < i; ++k) s -= a[i * n + k] * b[k * m + c];
-      b[i * m + c] = s / a[i * n + i];
-    }
-    for (std::size_t i = n; i-- > 0;) {  // L' x = y
-      double s = b[i * m + c];
-      for (std::size_t k = i + 1; k < n; ++k) s -= a[k * n + i] * b[k * m + c];
-      b[i * m + c] = s / a[i * n + i];
-    }
-  }
+// Solves A X = B in place for symmetric positive definite A (n x n), B (n x m), both
+// row-major, by Eigen's Cholesky factorisation (in double, like the accumulation).
+void cholesky_solve(const std::vector<double>& a, std::vector<double>& b, std::size_t n, std::size_t m) {
+  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Map<const RowMajor> A(a.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  Eigen::Map<RowMajor> B(b.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(m));
+  const Eigen::LLT<RowMajor> llt(A);
+  if (llt.info() != Eigen::Success || !A.allFinite())
+    throw InternalError("weight calibration: the Gram matrix is not positive definite");
+  llt.solveInPlace(B);
 }
 
 // Fits the layer's weights and bias (ANN units) so that its current on the spiking input

@@ -1,11 +1,11 @@
 #include <brisk/conversion/sha256.hpp>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <array>
-#include <cstdint>
 #include <fstream>
-#include <vector>
+#include <memory>
 
 #include <brisk/core/base/error.hpp>
 
@@ -13,70 +13,57 @@ namespace brisk {
 
 namespace {
 
-constexpr std::array<std::uint32_t, 64> kRound = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+// One SHA-256 computation through OpenSSL's EVP interface; `what` names the input in errors.
+class Sha256 {
+ public:
+  explicit Sha256(const std::string& what) : what_(what), ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+      throw InternalError(fmt::format("{}: SHA-256 initialisation failed (OpenSSL)", what_));
+  }
+  void update(const void* data, std::size_t size) {
+    if (size > 0 && EVP_DigestUpdate(ctx_.get(), data, size) != 1)
+      throw InternalError(fmt::format("{}: SHA-256 update failed (OpenSSL)", what_));
+  }
+  std::string hex() {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx_.get(), md.data(), &len) != 1 || len != 32)
+      throw InternalError(fmt::format("{}: SHA-256 finalisation failed (OpenSSL)", what_));
+    std::string out;
+    out.reserve(2 * len);
+    for (unsigned int i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+    return out;
+  }
 
-void compress(std::array<std::uint32_t, 8>& h, const unsigned char* block) {
-  std::array<std::uint32_t, 64> w{};
-  for (int i = 0; i < 16; ++i)
-    w[i] = (std::uint32_t(block[4 * i]) << 24) | (std::uint32_t(block[4 * i + 1]) << 16) |
-           (std::uint32_t(block[4 * i + 2]) << 8) | std::uint32_t(block[4 * i + 3]);
-  for (int i = 16; i < 64; ++i) {
-    const std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    const std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
-  auto [a, b, c, d, e, f, g, hh] = h;
-  for (int i = 0; i < 64; ++i) {
-    const std::uint32_t t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
-    const std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    hh = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
-}
+ private:
+  std::string what_;
+  MdCtx ctx_;
+};
 
 }  // namespace
 
 std::string sha256_hex(const void* data, std::size_t size) {
-  std::array<std::uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  std::size_t full = size / 64 * 64;
-  for (std::size_t i = 0; i < full; i += 64) compress(h, bytes + i);
-  // Padding: 0x80, zeros, then the bit length big-endian in the last 8 bytes.
-  std::vector<unsigned char> tail(bytes + full, bytes + size);
-  tail.push_back(0x80);
-  while (tail.size() % 64 != 56) tail.push_back(0);
-  const std::uint64_t bits = static_cast<std::uint64_t>(size) * 8;
-  for (int i = 7; i >= 0; --i) tail.push_back(static_cast<unsigned char>(bits >> (8 * i)));
-  for (std::size_t i = 0; i < tail.size(); i += 64) compress(h, tail.data() + i);
-  std::string out;
-  for (std::uint32_t v : h) out += fmt::format("{:08x}", v);
-  return out;
+  Sha256 h("sha256_hex");
+  h.update(data, size);
+  return h.hex();
 }
 
 std::string sha256_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot open the file", path));
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Sha256 h(path);
+  std::array<char, 1 << 16> chunk{};
+  while (in) {
+    in.read(chunk.data(), chunk.size());
+    h.update(chunk.data(), static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) throw InputError(fmt::format("{}: read error", path));
-  return sha256_hex(bytes.data(), bytes.size());
+  return h.hex();
 }
 
 }  // namespace brisk

@@ -9,8 +9,10 @@ packages=(
   # libraries on the design card, plus JSON and compression
   libtbb-dev libhdf5-dev libboost-program-options-dev libfmt-dev doctest-dev
   nlohmann-json3-dev zlib1g-dev libzip-dev
-  # bundled Python tools (exporter, model training, fixtures, benchmark) and data
-  python3-torch python3-h5py python3-numpy
+  # SHA-256 (OpenSSL's libcrypto) and calibration's linear algebra (Eigen)
+  libssl-dev libeigen3-dev
+  # bundled Python tools (exporter, model training, fixtures, benchmark, sweep plots) and data
+  python3-torch python3-h5py python3-numpy python3-matplotlib
   dataset-fashion-mnist
 )
 

@@ -2,16 +2,27 @@
 // stage on one model, written as Markdown, CSV and JSON.
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
-#include "plot_svg.hpp"
 #include <brisk/core/base/error.hpp>
+
+extern char** environ;
 
 namespace brisk::cli {
 
@@ -120,33 +131,70 @@ nlohmann::json json_rows(const std::vector<Row>& rows) {
   return j;
 }
 
-// Two panels: accuracy vs T, and accuracy vs SOPs per image (the accuracy/cost trade-off).
-// One series per (method, stage); radix has a single run, drawn as a marker at its latency.
-std::string svg_plot(const std::vector<Row>& rows, const std::string& model, const std::string& data) {
-  const bool radix = std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.method == "radix"; });
-  plot::Panel by_t{"(a) accuracy vs spike-train length",
-                   {radix ? "timesteps T (radix: latency in steps)" : "timesteps T", plot::Scale::Log2},
-                   {"SNN accuracy (%)", plot::Scale::Linear}, {}, {}};
-  plot::Panel by_sops{"(b) accuracy vs synaptic operations",
-                      {"synaptic operations per image (SOPs)", plot::Scale::Log10},
-                      {"SNN accuracy (%)", plot::Scale::Linear}, {}, {}};
-  for (const auto& r : rows) {
-    const std::string name = r.method == "radix" ? r.method : fmt::format("{}, calibration: {}", r.method, r.stage);
-    auto series_in = [&](plot::Panel& p) -> plot::Series& {
-      for (auto& s : p.series)
-        if (s.name == name) return s;
-      return p.series.emplace_back(plot::Series{name, {}, r.method != "radix"});
-    };
-    const double t = r.method == "radix" ? r.latency : r.timesteps;
-    series_in(by_t).points.emplace_back(t, 100 * r.snn);
-    series_in(by_sops).points.emplace_back(r.sops, 100 * r.snn);
+// The interpreter that runs the plot script: $BRISK_PYTHON, else the build's BRISK_PYTHON.
+std::string plot_python() {
+  const char* env = std::getenv("BRISK_PYTHON");
+  return env && *env ? std::string(env) : std::string(BRISK_PYTHON);
+}
+
+// tools/brisk_plot.py: installed next to the binary (BRISK_PLOT_SCRIPT_RELATIVE from the
+// executable's folder), else in the source tree this binary was built from.
+std::optional<std::filesystem::path> plot_script() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path() / BRISK_PLOT_SCRIPT_RELATIVE;
+    if (fs::is_regular_file(installed, ec)) return installed.lexically_normal();
   }
-  if (!rows.empty()) {
-    const plot::HLine ann{fmt::format("ANN accuracy ({:.2f}%)", 100 * rows.front().ann), 100 * rows.front().ann};
-    by_t.hlines.push_back(ann);
-    by_sops.hlines.push_back(ann);
+  const fs::path source = BRISK_PLOT_SCRIPT_SOURCE;
+  if (fs::is_regular_file(source, ec)) return source;
+  return std::nullopt;
+}
+
+// Runs `python brisk_plot.py PREFIX.json PREFIX`, which writes PREFIX.png and PREFIX.svg.
+// Returns an empty string on success, else why the plots were not written (the script's
+// last stderr line, or why it could not run).
+std::string write_plots(const std::string& prefix) {
+  const auto script = plot_script();
+  if (!script) return fmt::format("brisk_plot.py not found (installed or in {})", BRISK_PLOT_SCRIPT_SOURCE);
+  std::string python = plot_python(), script_path = script->string(), json = prefix + ".json",
+              out_prefix = prefix;
+  int err[2];
+  if (::pipe2(err, O_CLOEXEC) != 0) return fmt::format("pipe: {}", std::strerror(errno));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);  // the copy is not close-on-exec
+  std::vector<char*> argv{python.data(), script_path.data(), json.data(), out_prefix.data(), nullptr};
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, python.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err[1]);
+  if (rc != 0) {
+    ::close(err[0]);
+    return fmt::format("cannot run {}: {}", python, std::strerror(rc));
   }
-  return plot::render_svg({fmt::format("brisk sweep: {} on {}", model, data), {by_t, by_sops}});
+  std::string messages;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err[0], buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    messages.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(err[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
+  while (!messages.empty() && (messages.back() == '\n' || messages.back() == '\r')) messages.pop_back();
+  const std::string last = messages.substr(messages.find_last_of('\n') + 1);
+  const std::string how = WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status))
+                                            : fmt::format("signal {}", WTERMSIG(status));
+  return last.empty() ? fmt::format("{} {}: {}", python, script_path, how) : fmt::format("{}: {}", how, last);
 }
 
 }  // namespace
@@ -156,10 +204,11 @@ int cmd_sweep(int argc, char** argv) {
       "sweep", "brisk sweep MODEL --data SPEC --out PREFIX [options]",
       "Convert MODEL with every requested method and calibration stage at every requested T,\n"
       "simulate each on --data, and write the comparison as PREFIX.md (one table per method:\n"
-      "a row per calibration stage, a column per T), PREFIX.csv, PREFIX.json and PREFIX.svg\n"
-      "(plots: accuracy vs T, and accuracy vs SOPs per image, a line per method and stage,\n"
-      "the ANN accuracy dashed). Radix runs\n"
-      "once (its T is K digits per layer, calibration does not apply). The conversion flags\n"
+      "a row per calibration stage, a column per T), PREFIX.csv and PREFIX.json, and plots as\n"
+      "PREFIX.png and PREFIX.svg (accuracy vs T, and accuracy vs SOPs per image, a line per\n"
+      "method and stage, the ANN accuracy dashed), drawn with matplotlib by brisk_plot.py under\n"
+      "$BRISK_PYTHON (default " BRISK_PYTHON "); without them the tables are still written.\n"
+      "Radix runs once (its T is K digits per layer, calibration does not apply). The conversion flags\n"
       "of 'brisk convert' apply to every run (their --method/--timesteps/--calibrate are\n"
       "replaced by the lists below).",
       "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --out docs/sweep_fmnist\n"
@@ -168,7 +217,7 @@ int cmd_sweep(int argc, char** argv) {
   po::options_description opts("options");
   opts.add_options()
       ("model", po::value<std::string>()->required(), "trained ANN file (also positional)")
-      ("out", po::value<std::string>()->required(), "output prefix: writes PREFIX.md, PREFIX.csv, PREFIX.json, PREFIX.svg")
+      ("out", po::value<std::string>()->required(), "output prefix: writes PREFIX.md, PREFIX.csv, PREFIX.json, PREFIX.png, PREFIX.svg")
       ("methods", po::value<std::string>()->default_value("rate,termap,augmap,radix"), "methods to compare")
       ("stages", po::value<std::string>()->default_value("none,bias,potential,weights,bias+potential,all"),
        "calibration stages (a '+' joins stages in one run)")
@@ -256,8 +305,12 @@ int cmd_sweep(int argc, char** argv) {
                    {"samples", d.count()}, {"calib_data", in.calib_label},
                    {"calib_samples", base.calib_samples}, {"seed", base.seed}, {"runs", json_rows(rows)}};
   write_text_atomically(prefix + ".json", j.dump(2) + "\n");
-  write_text_atomically(prefix + ".svg", svg_plot(rows, model, d.source));
-  std::cout << fmt::format("wrote {0}.md, {0}.csv, {0}.json, {0}.svg ({1} runs)\n", prefix, rows.size());
+  std::cout << fmt::format("wrote {0}.md, {0}.csv, {0}.json ({1} runs)\n", prefix, rows.size()) << std::flush;
+  // The plots are a convenience: without Python or matplotlib the tables still stand.
+  if (const std::string why = write_plots(prefix); why.empty())
+    std::cout << fmt::format("wrote {0}.png, {0}.svg\n", prefix);
+  else
+    std::cerr << fmt::format("brisk: warning: plots not written ({})\n", why);
   return 0;
 }
 

@@ -1,0 +1,45 @@
+# Runs `brisk sweep ARGS --out PREFIX` with $BRISK_PYTHON set to PYTHON. EXPECT=plots: exit 0,
+# nothing on stderr, PREFIX.{md,csv,json,png,svg} written, the SVG parses as XML and the PNG
+# has its signature. EXPECT=warning: exit 0, exactly one stderr line
+# "brisk: warning: plots not written (...)", the tables written and no plots.
+get_filename_component(dir ${PREFIX} DIRECTORY)
+file(REMOVE_RECURSE ${dir})
+file(MAKE_DIRECTORY ${dir})
+execute_process(COMMAND ${CMAKE_COMMAND} -E env BRISK_PYTHON=${PYTHON} ${BRISK} sweep ${ARGS} --out ${PREFIX}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message(STATUS "stdout:\n${out}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "brisk sweep failed (${rc}):\n${err}")
+endif()
+foreach(ext md csv json)
+  if(NOT EXISTS ${PREFIX}.${ext})
+    message(FATAL_ERROR "${PREFIX}.${ext} not written")
+  endif()
+endforeach()
+if(EXPECT STREQUAL "plots")
+  if(NOT err STREQUAL "")
+    message(FATAL_ERROR "unexpected stderr:\n${err}")
+  endif()
+  foreach(ext png svg)
+    if(NOT EXISTS ${PREFIX}.${ext})
+      message(FATAL_ERROR "${PREFIX}.${ext} not written")
+    endif()
+  endforeach()
+  execute_process(
+    COMMAND ${PYTHON} -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.tag.endswith('svg'), r.tag; assert open(sys.argv[2], 'rb').read(8) == b'\\x89PNG\\r\\n\\x1a\\n'"
+            ${PREFIX}.svg ${PREFIX}.png
+    RESULT_VARIABLE rc ERROR_VARIABLE perr)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the plots do not parse:\n${perr}")
+  endif()
+else()
+  string(REGEX MATCHALL "\n" newlines "${err}")
+  list(LENGTH newlines lines)
+  if(NOT lines EQUAL 1 OR NOT err MATCHES "^brisk: warning: plots not written \\(")
+    message(FATAL_ERROR "expected one 'brisk: warning: plots not written (...)' line, got:\n${err}")
+  endif()
+  if(EXISTS ${PREFIX}.png OR EXISTS ${PREFIX}.svg)
+    message(FATAL_ERROR "plots written without a Python")
+  endif()
+  message(STATUS "ok: ${err}")
+endif()
