@@ -2,14 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -80,42 +73,6 @@ EnergyModel energy_model(const po::variables_map& vm) {
     throw UsageError(fmt::format("--pj-ac and --pj-mac must be >= 0, got {:g} and {:g}",
                                  e.pj_per_ac, e.pj_per_mac));
   return e;
-}
-
-std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads) {
-  std::vector<int> predicted(d.count(), -1);
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, d.count(), 16),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        std::vector<std::vector<float>> buffers;  // reused across the chunk
-                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                          const auto logits = forward(g, d.sample(i), &buffers);
-                          predicted[i] = static_cast<int>(
-                              std::max_element(logits.begin(), logits.end()) - logits.begin());
-                        }
-                      });
-  });
-  return predicted;
-}
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw InputError(fmt::format("{}: cannot write the file", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw InputError(fmt::format("{}: cannot write the file ({})", path, ec.message()));
-  }
 }
 
 void add_thread_option(po::options_description& options) {

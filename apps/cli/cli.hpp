@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include <brisk/core/graph/graph.hpp>
 #include <brisk/core/engine/metrics.hpp>
 #include <brisk/data/dataset.hpp>
 
@@ -34,13 +33,6 @@ Dataset load_data(const po::variables_map& vm, const char* flag = "data");
 // --pj-ac E --pj-mac E: the energy model (pJ per accumulate / per multiply-accumulate)
 void add_energy_options(po::options_description& options);
 EnergyModel energy_model(const po::variables_map& vm);
-
-// Predicted class of every sample by the float ANN (parallel reference forward pass).
-std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads);
-
-// Writes `text` to `path` through a temporary file and a rename, so a reader never sees a
-// half-written file and a failure leaves nothing behind.
-void write_text_atomically(const std::string& path, const std::string& text);
 
 // --threads N (0 = all cores)
 void add_thread_option(po::options_description& options);

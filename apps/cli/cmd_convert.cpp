@@ -7,6 +7,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -41,7 +42,7 @@ int cmd_convert(int argc, char** argv) {
   const std::string out = vm["output"].as<std::string>();
 
   const auto t0 = std::chrono::steady_clock::now();
-  const Conversion c = convert_model(vm, model, co);
+  const Conversion c = experiments::convert_model(model, input_options(vm), co);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_snn(c, out);
   print_conversion(c, std::cout);

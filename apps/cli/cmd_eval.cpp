@@ -10,16 +10,14 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include <brisk/apps/experiments/evaluate.hpp>
+#include <brisk/apps/experiments/files.hpp>
 #include <brisk/conversion/import/load_model.hpp>
 #include <brisk/conversion/passes/fold_batchnorm.hpp>
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/graph/graph.hpp>
 
 namespace brisk::cli {
-
-namespace {
-
-}  // namespace
 
 int cmd_eval(int argc, char** argv) {
   static const CommandHelp help{
@@ -57,7 +55,7 @@ int cmd_eval(int argc, char** argv) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
 
   const auto start = std::chrono::steady_clock::now();
-  const auto predicted = ann_predictions(g, d, threads);
+  const auto predicted = experiments::ann_predictions(g, d, threads);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::size_t correct = 0;
   for (std::size_t i = 0; i < d.count(); ++i) correct += predicted[i] == d.y[i] ? 1 : 0;
@@ -83,7 +81,7 @@ int cmd_eval(int argc, char** argv) {
     j["threads"] = threads;
     j["seconds"] = seconds;
     j["meta"] = g.meta;
-    write_text_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
   }
   return 0;
 }

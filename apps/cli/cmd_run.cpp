@@ -8,6 +8,9 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include <brisk/apps/experiments/evaluate.hpp>
+#include <brisk/apps/experiments/files.hpp>
+#include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -52,24 +55,24 @@ int cmd_run(int argc, char** argv) {
     if (!vm["timesteps"].defaulted() && timesteps <= 0)
       throw UsageError(fmt::format("--timesteps must be positive, got {}", timesteps));
   } else {
-    c = convert_model(vm, path, conversion_options(vm));
+    c = experiments::convert_model(path, input_options(vm), conversion_options(vm));
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
-  const Evaluation e = evaluate(c, d, timesteps, threads, energy_model(vm));
+  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm));
 
   std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
                            converted ? "" : ", converted in memory", c.spec.timesteps);
   print_conversion(c, std::cout);
   print_evaluation(e, std::cout);
   if (vm.count("json")) {
-    nlohmann::json j = evaluation_json(e);
+    nlohmann::json j = experiments::evaluation_json(e);
     j["network"] = path;
     j["method"] = c.spec.method;
     j["converted_timesteps"] = c.spec.timesteps;
     j["provenance"] = c.provenance;
     if (!c.calibration_report.empty()) j["calibration"] = nlohmann::json::parse(c.calibration_report);
-    write_text_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
   }
   return 0;
 }

@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include <brisk/conversion/import/load_model.hpp>
-#include <brisk/conversion/sha256.hpp>
 #include <brisk/core/base/error.hpp>
 
 namespace brisk::cli {
@@ -99,44 +98,14 @@ ConvertOptions conversion_options(const po::variables_map& vm) {
   return o;
 }
 
-void load_calibration_pool(const po::variables_map& vm, ConversionInputs& in) {
-  LoadOptions lo;
-  lo.offset = vm["calib-offset"].as<std::size_t>();
-  lo.samples = vm["calib-pool"].as<std::size_t>();
-  in.calib_label = vm["calib-data"].as<std::string>();
-  in.calib = load_dataset(in.calib_label, lo);
-  conform_sample_shape(in.model, in.calib.shape, "--calib-data " + in.calib_label);
-  if (lo.offset || lo.samples)
-    in.calib_label += fmt::format(" (pool: offset {}, {} samples)", lo.offset, in.calib.count());
-}
-
-ConversionInputs load_conversion_inputs(const po::variables_map& vm, const std::string& model_path,
-                                        bool need_calib) {
-  ConversionInputs in;
-  ImportOptions io;
-  io.arch = vm["arch"].as<std::string>();
-  io.theano_flip = parse_theano_flip(vm["theano-flip"].as<std::string>());
-  in.model = load_model(model_path, io);
-  in.model_path = model_path;
-  in.model_sha256 = sha256_file(model_path);
-  if (need_calib) load_calibration_pool(vm, in);
-  return in;
-}
-
-Conversion convert_loaded(const ConversionInputs& in, const ConvertOptions& opts) {
-  Conversion c = convert(in.model, in.calib.count() ? &in.calib : nullptr, in.calib_label, opts);
-  c.provenance["source_model"] = in.model_path;
-  c.provenance["source_sha256"] = in.model_sha256;
-  return c;
-}
-
-Conversion convert_model(const po::variables_map& vm, const std::string& model_path,
-                         const ConvertOptions& opts) {
-  // The calibration pool is loaded only when the conversion needs it (radix of a K-bit
-  // clip-floor model needs none).
-  ConversionInputs in = load_conversion_inputs(vm, model_path, false);
-  if (needs_calibration_data(prepare_for_conversion(in.model), opts)) load_calibration_pool(vm, in);
-  return convert_loaded(in, opts);
+experiments::InputOptions input_options(const po::variables_map& vm) {
+  experiments::InputOptions o;
+  o.import.arch = vm["arch"].as<std::string>();
+  o.import.theano_flip = parse_theano_flip(vm["theano-flip"].as<std::string>());
+  o.calib_data = vm["calib-data"].as<std::string>();
+  o.calib_offset = vm["calib-offset"].as<std::size_t>();
+  o.calib_pool = vm["calib-pool"].as<std::size_t>();
+  return o;
 }
 
 namespace {
@@ -194,41 +163,6 @@ void print_conversion(const Conversion& c, std::ostream& out) {
                        report["seconds"].get<double>(), report["engine_runs"].get<int>());
 }
 
-double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<int>* predictions) {
-  std::vector<int> pred = ann_predictions(g, d, threads);
-  std::size_t correct = 0;
-  for (std::size_t i = 0; i < d.count(); ++i) correct += pred[i] == d.y[i] ? 1 : 0;
-  if (predictions) *predictions = std::move(pred);
-  return d.count() ? static_cast<double>(correct) / static_cast<double>(d.count()) : 0.0;
-}
-
-Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy) {
-  if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
-  check_sample_shape(c.ann, d.shape, d.source);
-  Evaluation e;
-  e.data = d.source;
-  e.samples = d.count();
-  std::vector<int> ann_pred, ref_pred;
-  e.ann_accuracy = ann_accuracy(c.ann, d, threads, &ann_pred);
-  e.quantized_reference = c.spec.method == "radix";
-  if (e.quantized_reference) e.ref_accuracy = ann_accuracy(reference_ann(c), d, threads, &ref_pred);
-  else e.ref_accuracy = e.ann_accuracy, ref_pred = ann_pred;
-  const SpikingNetwork net = compile(c.graph, c.spec);
-  RunOptions ro;
-  ro.threads = threads;
-  ro.timesteps = timesteps;
-  ro.energy = energy;
-  e.energy = energy;
-  // The model's input shape: a vector-input model reads image samples flattened.
-  e.result = run(net, DataView{d.x, d.y, c.ann.input_shape()}, ro);
-  e.timesteps = e.result.steps;
-  std::size_t agree = 0;
-  for (std::size_t i = 0; i < d.count(); ++i) agree += e.result.predictions[i] == ref_pred[i] ? 1 : 0;
-  e.agreement = static_cast<double>(agree) / static_cast<double>(d.count());
-  return e;
-}
-
 namespace {
 
 // Steps shown in the accuracy-at-step line: powers of two and the last step.
@@ -241,7 +175,7 @@ std::vector<int> curve_steps(int steps) {
 
 }  // namespace
 
-void print_evaluation(const Evaluation& e, std::ostream& out) {
+void print_evaluation(const experiments::Evaluation& e, std::ostream& out) {
   const RunResult& r = e.result;
   const double n = static_cast<double>(std::max<std::size_t>(e.samples, 1));
   out << fmt::format("data      {} ({} samples)\n", e.data, e.samples);
@@ -272,36 +206,6 @@ void print_evaluation(const Evaluation& e, std::ostream& out) {
   }
   out << fmt::format("speed     {:.0f} images/s, {:.3g} SOPs/s ({:.2f} s)\n", r.images_per_second(),
                      r.sops_per_second(), r.seconds);
-}
-
-nlohmann::json evaluation_json(const Evaluation& e) {
-  const RunResult& r = e.result;
-  const double n = static_cast<double>(std::max<std::size_t>(e.samples, 1));
-  nlohmann::json j;
-  j["data"] = e.data;
-  j["samples"] = e.samples;
-  j["timesteps"] = e.timesteps;
-  j["latency_steps"] = r.latency_steps;
-  j["ann_accuracy"] = e.ann_accuracy;
-  j["reference_accuracy"] = e.ref_accuracy;
-  j["reference"] = e.quantized_reference ? "quantized_ann" : "ann";
-  j["snn_accuracy"] = r.accuracy.empty() ? 0.0 : r.accuracy.back();
-  j["agreement_with_reference"] = e.agreement;
-  j["accuracy_at_step"] = r.accuracy;
-  j["spikes_per_sample"] = static_cast<double>(r.total_spikes) / n;
-  j["sops_per_sample"] = static_cast<double>(r.total_sops) / n;
-  j["analog_macs_per_sample"] = static_cast<double>(r.total_analog_macs) / n;
-  j["snn_energy_uj_per_sample"] = r.snn_energy_pj * 1e-6;
-  j["energy_model"] = {{"pj_per_ac", e.energy.pj_per_ac}, {"pj_per_mac", e.energy.pj_per_mac}};
-  j["ann_energy_uj_per_sample"] = r.ann_energy_pj * 1e-6;
-  j["ann_macs_per_sample"] = r.ann_macs;
-  j["images_per_second"] = r.images_per_second();
-  j["seconds"] = r.seconds;
-  for (const auto& l : r.layers)
-    j["layers"].push_back({{"name", l.name},
-                           {"spikes_per_sample", static_cast<double>(l.spikes) / n},
-                           {"sops_per_sample", static_cast<double>(l.sops) / n}});
-  return j;
 }
 
 }  // namespace brisk::cli
