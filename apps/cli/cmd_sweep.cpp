@@ -164,7 +164,9 @@ int cmd_sweep(int argc, char** argv) {
       "replaced by the lists below).",
       "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --out docs/sweep_fmnist\n"
       "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --methods rate --stages none,all \\\n"
-      "      --timesteps-list 4,8 --out quick\n"};
+      "      --timesteps-list 4,8 --out quick\n"
+      "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --methods rate --encoder rate \\\n"
+      "      --stages none,all --timesteps-list 16,32 --out rate_input\n"};
   po::options_description opts("options");
   opts.add_options()
       ("model", po::value<std::string>()->required(), "trained ANN file (also positional)")
@@ -186,7 +188,10 @@ int cmd_sweep(int argc, char** argv) {
   const ConvertOptions base = conversion_options(vm);
   const EnergyModel energy = energy_model(vm);
   const auto methods = parse_list(vm["methods"].as<std::string>());
-  for (const auto& m : methods) parse_method(m);  // UsageError for an unknown one
+  for (const auto& m : methods) {
+    parse_method(m);  // UsageError for an unknown one
+    if (base.encoder) check_encoder(*base.encoder, m == "radix", m);
+  }
   std::vector<std::pair<std::string, CalibrationOptions>> stages;
   for (const auto& s : parse_list(vm["stages"].as<std::string>())) {
     std::string commas = s;
@@ -243,18 +248,20 @@ int cmd_sweep(int argc, char** argv) {
       for (int t : m == "augmap" ? aug_ts : ts) one(m, name, cal, t);
   }
 
-  const std::string settings = fmt::format(
+  std::string settings = fmt::format(
       "Balancing {}{}{}, V0 {}, calibration samples: {} from {} (seed {}), AugMapping coefficient "
       "{} bits, radix base {}.",
       balance_method_name(base.balance.method),
       base.balance.method == BalanceMethod::Percentile ? fmt::format(" (p = {})", base.balance.percentile) : "",
       base.balance.per_channel ? " per channel" : " per layer", base.mapping.half_v0 ? "θ/2" : "0",
       base.calib_samples, in.calib_label, base.seed, base.mapping.aug_bits, base.mapping.radix_base);
+  if (base.encoder) settings += fmt::format(" Input encoder {}.", encoders::name(*base.encoder));
   write_text_atomically(prefix + ".md", markdown(rows, model, d.source, settings));
   write_text_atomically(prefix + ".csv", csv(rows));
   nlohmann::json j{{"model", model}, {"model_sha256", in.model_sha256}, {"data", d.source},
                    {"samples", d.count()}, {"calib_data", in.calib_label},
                    {"calib_samples", base.calib_samples}, {"seed", base.seed}, {"runs", json_rows(rows)}};
+  if (base.encoder) j["encoder"] = encoders::name(*base.encoder);
   write_text_atomically(prefix + ".json", j.dump(2) + "\n");
   write_text_atomically(prefix + ".svg", svg_plot(rows, model, d.source));
   std::cout << fmt::format("wrote {0}.md, {0}.csv, {0}.json, {0}.svg ({1} runs)\n", prefix, rows.size());
