@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include <brisk/core/base/error.hpp>
@@ -83,6 +84,8 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
   if (opts.mapping.method == Method::Radix && any_stage)
     throw UsageError("--calibrate: radix networks are exact by construction; calibration "
                      "applies to rate, termap and augmap");
+  const EncoderKind encoder = opts.encoder.value_or(default_encoder(opts.mapping.method));
+  check_encoder(encoder, opts.mapping.method == Method::Radix, method_name(opts.mapping.method));
   const Graph ann = prepare_for_conversion(model);
   const auto roles = layer_roles(ann);
   const bool need = needs_calibration_data(ann, opts);
@@ -132,6 +135,10 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
   }
 
   Conversion c = map_network(ann, lambda, opts.mapping);
+  c.spec.seed = opts.seed;
+  float input_max = 0.0f;
+  for (float v : samples.x) input_max = std::max(input_max, std::fabs(v));
+  if (encoder != EncoderKind::Direct) set_encoder(c, encoder, input_max, opts.mapping.aug_bits);
   c.calib_indices = indices;
   auto& p = c.provenance;
   p["brisk_version"] = kVersion;
@@ -144,6 +151,7 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
   p["calib_data"] = indices.empty() ? "" : calib_label;
   p["calib_samples"] = std::to_string(indices.size());
   p["calibration"] = stages_label(opts.calibration);
+  if (!indices.empty()) p["input_max"] = fmt::format("{}", input_max);
 
   if (!indices.empty() && opts.mapping.method != Method::Radix) {
     CalibrationOptions co = opts.calibration;

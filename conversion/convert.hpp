@@ -21,8 +21,11 @@ struct ConvertOptions {
   MappingOptions mapping;
   BalanceOptions balance;          // its quantizer is set from the mapping
   CalibrationOptions calibration;  // stages; measured whenever calibration data is given
+  // The input encoder (unset: the method's, default_encoder()); its scale comes from the
+  // calibration samples' largest |x| (1 when none are drawn), see set_encoder().
+  std::optional<EncoderKind> encoder;
   std::size_t calib_samples = 1000;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 1;          // the calibration draw and stochastic encoders
   int threads = 0;
 };
 

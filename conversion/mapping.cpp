@@ -229,6 +229,79 @@ std::vector<std::vector<float>> event_scales(const Graph& g, const SnnSpec& spec
   return scales;
 }
 
+EncoderKind default_encoder(Method) { return EncoderKind::Direct; }
+
+void check_encoder(EncoderKind e, bool network_is_radix, const std::string& method) {
+  if (network_is_radix && (e == EncoderKind::Rate || e == EncoderKind::Augmented))
+    throw UsageError(fmt::format(
+        "--encoder {}: a {} network integrates base-B digits by shift-and-add; its input must be "
+        "direct or radix",
+        encoders::name(e), method));
+  if (!network_is_radix && e == EncoderKind::Radix)
+    throw UsageError(fmt::format(
+        "--encoder radix: only radix neurons weigh digits by shift-and-add; a {} network reads "
+        "direct, rate or augmented input",
+        method));
+}
+
+void set_encoder(Conversion& c, EncoderKind e, float input_max, int aug_bits) {
+  SnnSpec& spec = c.spec;
+  const LayerSpec* radix_layer = nullptr;
+  for (const auto& l : spec.layers)
+    if (l.neuron == NeuronKind::Radix && !radix_layer) radix_layer = &l;
+  check_encoder(e, radix_layer != nullptr, spec.method);
+  if (e == EncoderKind::Augmented && (aug_bits < 1 || aug_bits > 16))
+    throw UsageError(fmt::format("--aug-bits must be in [1, 16], got {}", aug_bits));
+  if (!(input_max > 0) || !std::isfinite(input_max)) input_max = 1.0f;
+
+  const float old_event = spec.encoder == EncoderKind::Direct ? 1.0f : spec.input_scale;
+  spec.encoder = e;
+  spec.layers.front().max_coefficient = 0;
+  switch (e) {
+    case EncoderKind::Direct: spec.input_scale = 1.0f; break;
+    case EncoderKind::Rate: spec.input_scale = input_max; break;
+    case EncoderKind::Radix:
+      spec.input_scale = input_max;
+      spec.input_radix_base = radix_layer->radix_base;
+      spec.input_radix_digits = radix_layer->radix_digits;
+      break;
+    case EncoderKind::Augmented: {
+      const int max_coefficient = (1 << aug_bits) - 1;
+      spec.layers.front().max_coefficient = max_coefficient;
+      spec.input_scale = input_max / static_cast<float>(max_coefficient);
+      break;
+    }
+  }
+  const float new_event = e == EncoderKind::Direct ? 1.0f : spec.input_scale;
+  if (new_event == old_event) return;
+
+  // The weighted layers that read the input (through weightless routing) see its events
+  // on the new scale.
+  const auto roles = layer_roles(c.graph);
+  std::vector<char> carries(c.graph.layers.size(), 0);
+  const float ratio = new_event / old_event;
+  for (std::size_t i = 0; i < c.graph.layers.size(); ++i) {
+    Layer& l = c.graph.layers[i];
+    if (roles[i] == Role::Input) {
+      carries[i] = 1;
+      continue;
+    }
+    if (roles[i] == Role::Routing) {
+      std::size_t n = 0;
+      for (int p : l.inputs) n += carries[static_cast<std::size_t>(p)] ? 1 : 0;
+      if (n != 0 && n != l.inputs.size())
+        throw UsageError(fmt::format(
+            "--encoder: layer '{}' joins the input with spiking layers; convert the model "
+            "again with --encoder instead",
+            l.name));
+      carries[i] = n != 0;
+      continue;
+    }
+    if (is_weighted(l.op) && carries[static_cast<std::size_t>(l.inputs.at(0))])
+      for (float& w : l.weight) w *= ratio;
+  }
+}
+
 void rescale_weights(const Graph& ann_units, const SnnSpec& spec, Graph& graph) {
   const auto scales = event_scales(ann_units, spec);
   for (std::size_t i = 0; i < graph.layers.size(); ++i) {

@@ -75,8 +75,31 @@ struct Conversion {
 };
 
 // Builds graph + spec from a prepared ANN and λ per layer (empty for non-Neurons layers).
+// The input is direct (analog); set_encoder() changes it.
 Conversion map_network(const Graph& ann, const std::vector<std::vector<float>>& lambda,
                        const MappingOptions& o);
+
+// Input encoders. Every method's natural encoder is direct (the analog input as a constant
+// current). Which encoders a network can read:
+//   rate, termap, augmap networks: direct, rate, augmented (their neurons add payload * w
+//     every step; a rate or augmented train has the analog input as its mean);
+//   radix networks: direct or radix (radix neurons weigh step k's digits by shift-and-add,
+//     so their input must be K base-B digits MSB first, with the layers' B and K).
+EncoderKind default_encoder(Method m);
+// UsageError naming --encoder when `network_is_radix` and `e` do not fit (see above).
+void check_encoder(EncoderKind e, bool network_is_radix, const std::string& method);
+
+// Sets the input encoder of a converted network: SnnSpec::encoder, input_scale and the
+// encoder's parameters, and rescales the weights that read the input (their event scale
+// changes from 1 (direct) to input_scale). The scale rule, from `input_max` (the largest
+// |x| of the calibration samples, 1 when none were drawn):
+//   rate, radix   input_scale = input_max (p = |x| / input_max; digits of x / input_max)
+//   augmented     input_scale = input_max / (2^aug_bits - 1), coefficients <= 2^aug_bits - 1
+//                 (one step spans the input range at aug_bits resolution, like AugMapping)
+//   direct        input_scale = 1 (unused)
+// Radix digits and base are the network's (its first radix layer's). Also used by
+// `brisk run NET.h5 --encoder` on a converted file.
+void set_encoder(Conversion& c, EncoderKind e, float input_max, int aug_bits);
 
 // The event scale of every layer's output elements (size = the layer's output size):
 // θ of the producing channel for spiking layers, 1 for the direct input.

@@ -32,16 +32,6 @@ const char* neuron_name(NeuronKind n) {
   return "?";
 }
 
-const char* encoder_name(EncoderKind e) {
-  switch (e) {
-    case EncoderKind::Direct: return "direct";
-    case EncoderKind::Rate: return "rate";
-    case EncoderKind::Radix: return "radix";
-    case EncoderKind::Augmented: return "augmented";
-  }
-  return "?";
-}
-
 template <class E, std::size_t N>
 E parse_enum(const std::string& text, const std::pair<const char*, E> (&table)[N], const std::string& where) {
   for (const auto& [name, value] : table)
@@ -59,9 +49,6 @@ constexpr std::pair<const char*, NeuronKind> kNeurons[] = {
     {"none", NeuronKind::None},       {"if", NeuronKind::IF},
     {"radix", NeuronKind::Radix},     {"double_threshold", NeuronKind::DoubleThreshold},
     {"augmented", NeuronKind::Augmented}, {"readout", NeuronKind::Readout}};
-constexpr std::pair<const char*, EncoderKind> kEncoders[] = {
-    {"direct", EncoderKind::Direct}, {"rate", EncoderKind::Rate},
-    {"radix", EncoderKind::Radix},   {"augmented", EncoderKind::Augmented}};
 constexpr std::pair<const char*, ResetMode> kResets[] = {
     {"subtract", ResetMode::Subtract}, {"zero", ResetMode::Zero}};
 
@@ -198,7 +185,7 @@ void write_graph(Writer& w, const Graph& g, const std::string& root) {
 void write_spec(Writer& w, const Conversion& c) {
   const SnnSpec& s = c.spec;
   w.string_attr("snn", "method", s.method);
-  w.string_attr("snn", "encoder", encoder_name(s.encoder));
+  w.string_attr("snn", "encoder", encoders::name(s.encoder));
   w.float_attr("snn", "input_scale", s.input_scale);
   w.int_attr("snn", "input_radix_base", s.input_radix_base);
   w.int_attr("snn", "input_radix_digits", s.input_radix_digits);
@@ -324,7 +311,7 @@ std::uint64_t parse_seed(const std::string& text, const std::string& path) {
 SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float>>& lambda) {
   SnnSpec s;
   s.method = r.str("snn", "method");
-  s.encoder = parse_enum(r.str("snn", "encoder"), kEncoders, r.path() + ": /snn encoder");
+  s.encoder = parse_name<EncoderKind>(r.str("snn", "encoder"), encoders::from_name, r.path() + ": /snn encoder");
   s.input_scale = r.number("snn", "input_scale");
   s.input_radix_base = r.integer("snn", "input_radix_base");
   s.input_radix_digits = r.integer("snn", "input_radix_digits");
@@ -408,7 +395,8 @@ Conversion read_snn(const std::string& path) {
   if (r.has("provenance")) {
     for (const auto& key : std::vector<std::string>{"brisk_version", "source_model", "source_sha256",
                                                     "method", "balance", "percentile", "per_channel",
-                                                    "seed", "calib_data", "calib_samples", "calibration"})
+                                                    "seed", "calib_data", "calib_samples", "calibration",
+                                                    "input_max"})
       if (r.has_attr("provenance", key)) c.provenance[key] = r.str("provenance", key);
     if (r.has("provenance/calib_indices"))
       for (float v : r.floats("provenance/calib_indices").data) c.calib_indices.push_back(static_cast<std::int64_t>(v));

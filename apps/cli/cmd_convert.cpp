@@ -25,6 +25,8 @@ int cmd_convert(int argc, char** argv) {
       "  brisk convert models/fmnist_cnn.h5 -o cnn_rate16.h5 --method rate -T 16 --calibrate all\n"
       "  brisk convert models/fmnist_cnn_q8.h5 -o cnn_radix.h5 --method radix\n"
       "  brisk convert models/fmnist_cnn.h5 -o cnn_aug.h5 --method augmap -T 4 --aug-bits 4\n"
+      "  brisk convert models/fmnist_cnn.h5 -o cnn_rate32in.h5 --method rate -T 32 --encoder rate\n"
+      "  brisk convert models/fmnist_cnn_q8.h5 -o cnn_radixin.h5 --method radix --encoder radix\n"
       "  brisk convert lenet.h5 -o lenet_radix.h5 --method radix --radix-digits 8 \\\n"
       "      --calib-data x_test.npz,y_test.npz --calib-pool 1000\n"};
   po::options_description opts("options");

@@ -3,6 +3,7 @@
 // the ANN's.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "cli.hpp"
@@ -16,6 +17,20 @@
 
 namespace brisk::cli {
 
+namespace {
+
+float parse_input_max(const std::string& text, const std::string& path) {
+  try {
+    std::size_t used = 0;
+    const float v = std::stof(text, &used);
+    if (used == text.size() && v > 0 && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(fmt::format("{}: provenance input_max '{}' is not a positive number", path, text));
+}
+
+}  // namespace
+
 int cmd_run(int argc, char** argv) {
   static const CommandHelp help{
       "run", "brisk run (NET.h5 | MODEL --method M) --data SPEC [--timesteps T] [options]",
@@ -24,11 +39,15 @@ int cmd_run(int argc, char** argv) {
       "spikes, synaptic operations (SOPs) and energy per sample, beside the ANN's. NET.h5 is\n"
       "a file written by 'brisk convert'; given a trained ANN instead, run converts it in\n"
       "memory first with the conversion flags (see 'brisk convert --help'); a converted file\n"
-      "ignores them except --timesteps (simulate another T than it was converted for).",
+      "ignores them except --timesteps (simulate another T than it was converted for),\n"
+      "--encoder (re-encode its input; the scale comes from the file's provenance input_max,\n"
+      "else 1) with --aug-bits, and --seed (the rate encoder's seed).",
       "  brisk run cnn_rate16.h5 --data fashion-mnist:test\n"
       "  brisk run cnn_rate16.h5 --data fashion-mnist --timesteps 32 --json run.json\n"
       "  brisk run models/fmnist_cnn_q8.h5 --method radix --data fashion-mnist\n"
-      "  brisk run models/fmnist_cnn.h5 --method rate -T 8 --calibrate all --data fashion-mnist\n"};
+      "  brisk run models/fmnist_cnn.h5 --method rate -T 8 --calibrate all --data fashion-mnist\n"
+      "  brisk run models/fmnist_cnn.h5 --method rate -T 32 --encoder rate --data fashion-mnist\n"
+      "  brisk run cnn_rate16.h5 --encoder rate --seed 7 --data fashion-mnist\n"};
   po::options_description opts("options");
   opts.add_options()
       ("network", po::value<std::string>()->required(), "converted network or trained ANN (also positional)")
@@ -54,6 +73,13 @@ int cmd_run(int argc, char** argv) {
     if (!vm["timesteps"].defaulted()) timesteps = vm["timesteps"].as<int>();
     if (!vm["timesteps"].defaulted() && timesteps <= 0)
       throw UsageError(fmt::format("--timesteps must be positive, got {}", timesteps));
+    if (!vm["seed"].defaulted()) c.spec.seed = vm["seed"].as<std::uint64_t>();
+    if (vm.count("encoder")) {
+      const auto max = c.provenance.find("input_max");
+      set_encoder(c, parse_encoder(vm["encoder"].as<std::string>()),
+                  max == c.provenance.end() ? 1.0f : parse_input_max(max->second, path),
+                  vm["aug-bits"].as<int>());
+    }
   } else {
     c = experiments::convert_model(path, input_options(vm), conversion_options(vm));
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
@@ -70,6 +96,9 @@ int cmd_run(int argc, char** argv) {
     j["network"] = path;
     j["method"] = c.spec.method;
     j["converted_timesteps"] = c.spec.timesteps;
+    j["encoder"] = encoders::name(c.spec.encoder);
+    j["input_scale"] = c.spec.input_scale;
+    j["seed"] = c.spec.seed;
     j["provenance"] = c.provenance;
     if (!c.calibration_report.empty()) j["calibration"] = nlohmann::json::parse(c.calibration_report);
     experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");

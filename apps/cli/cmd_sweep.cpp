@@ -61,7 +61,9 @@ int cmd_sweep(int argc, char** argv) {
       "replaced by the lists below).",
       "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --out docs/sweep_fmnist\n"
       "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --methods rate --stages none,all \\\n"
-      "      --timesteps-list 4,8 --out quick\n"};
+      "      --timesteps-list 4,8 --out quick\n"
+      "  brisk sweep models/fmnist_cnn.h5 --data fashion-mnist --methods rate --encoder rate \\\n"
+      "      --stages none,all --timesteps-list 16,32 --out rate_input\n"};
   po::options_description opts("options");
   opts.add_options()
       ("model", po::value<std::string>()->required(), "trained ANN file (also positional)")
@@ -84,7 +86,10 @@ int cmd_sweep(int argc, char** argv) {
   so.base = conversion_options(vm);
   so.energy = energy_model(vm);
   so.methods = parse_list(vm["methods"].as<std::string>());
-  for (const auto& m : so.methods) parse_method(m);  // UsageError for an unknown one
+  for (const auto& m : so.methods) {
+    parse_method(m);  // UsageError for an unknown one
+    if (so.base.encoder) check_encoder(*so.base.encoder, m == "radix", m);
+  }
   for (const auto& s : parse_list(vm["stages"].as<std::string>())) {
     std::string commas = s;
     std::replace(commas.begin(), commas.end(), '+', ',');

@@ -41,7 +41,13 @@ void add_conversion_options(po::options_description& options) {
        "layer-wise calibration stages: none, all, or a comma list of weights,bias,potential")
       ("ridge", po::value<double>()->default_value(0.05, "0.05"),
        "weight calibration: pull towards the original weights (relative to the Gram diagonal)")
-      ("seed", po::value<std::uint64_t>()->default_value(1), "seed of the calibration sample draw")
+      ("encoder", po::value<std::string>(),
+       "input encoder: direct (default for every method), rate, radix or augmented. Scale: the "
+       "largest |x| of the calibration samples (1 when none are drawn); augmented divides it "
+       "by 2^aug-bits - 1. rate/termap/augmap take direct, rate or augmented; radix takes "
+       "direct or radix (its --radix-base/--radix-digits)")
+      ("seed", po::value<std::uint64_t>()->default_value(1),
+       "seed of the calibration sample draw and of the rate encoder")
       ("arch", po::value<std::string>()->default_value(""), "architecture JSON for a weights-only Keras file")
       ("theano-flip", po::value<std::string>()->default_value("auto"),
        "rotate convolution kernels of Theano-trained files: auto, flip, no-flip");
@@ -65,6 +71,13 @@ CalibrationOptions parse_stages(const std::string& text) {
           "--calibrate: unknown stage '{}' (expected none, all, or weights,bias,potential)", item));
   }
   return c;
+}
+
+EncoderKind parse_encoder(const std::string& name) {
+  if (const auto e = encoders::from_name(name)) return *e;
+  std::string names;
+  for (const auto& t : encoders::kEncoders) names += std::string(names.empty() ? "" : ", ") + t.name;
+  throw UsageError(fmt::format("--encoder: unknown encoder '{}' (expected {})", name, names));
 }
 
 ConvertOptions conversion_options(const po::variables_map& vm) {
@@ -92,6 +105,7 @@ ConvertOptions conversion_options(const po::variables_map& vm) {
     throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
                      "rate, termap and augmap");
   o.seed = vm["seed"].as<std::uint64_t>();
+  if (vm.count("encoder")) o.encoder = parse_encoder(vm["encoder"].as<std::string>());
   o.threads = thread_count(vm);
   if (o.mapping.timesteps <= 0)
     throw UsageError(fmt::format("--timesteps must be positive, got {}", o.mapping.timesteps));
@@ -132,7 +146,11 @@ const char* neuron_label(NeuronKind n) {
 }  // namespace
 
 void print_conversion(const Conversion& c, std::ostream& out) {
-  out << fmt::format("method {}, T = {}, encoder direct\n", c.spec.method, c.spec.timesteps);
+  out << fmt::format("method {}, T = {}, encoder {}", c.spec.method, c.spec.timesteps,
+                     encoders::name(c.spec.encoder));
+  if (c.spec.encoder != EncoderKind::Direct)
+    out << fmt::format(" (input scale {:.4g}, seed {})", c.spec.input_scale, c.spec.seed);
+  out << "\n";
   nlohmann::json report;
   if (!c.calibration_report.empty()) report = nlohmann::json::parse(c.calibration_report);
   auto err = [&](const std::string& layer, const char* key) -> std::string {

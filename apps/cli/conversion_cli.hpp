@@ -14,11 +14,14 @@ namespace brisk::cli {
 
 // --method --timesteps --radix-base --radix-digits --aug-bits --v0 --balance --percentile
 // --per-channel --calib-data --calib-samples --calib-offset --calib-pool --calibrate
-// --ridge --seed --arch --theano-flip
+// --ridge --encoder --seed --arch --theano-flip
 void add_conversion_options(po::options_description& options);
 
 // The options as given (method, balancing, stages, ...). UsageError for bad values.
 ConvertOptions conversion_options(const po::variables_map& vm);
+
+// One of encoders::kEncoders' names; UsageError naming --encoder otherwise.
+EncoderKind parse_encoder(const std::string& name);
 
 // Parses "none" | "all" | a comma list of weights, bias, potential.
 CalibrationOptions parse_stages(const std::string& text);

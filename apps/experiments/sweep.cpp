@@ -1,5 +1,7 @@
 #include <brisk/apps/experiments/sweep.hpp>
 
+#include <brisk/encoders/encoder.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -76,13 +78,15 @@ namespace {
 
 std::string settings_line(const Sweep& s) {
   const ConvertOptions& b = s.base;
-  return fmt::format(
+  std::string line = fmt::format(
       "Balancing {}{}{}, V0 {}, calibration samples: {} from {} (seed {}), AugMapping coefficient "
       "{} bits, radix base {}.",
       balance_method_name(b.balance.method),
       b.balance.method == BalanceMethod::Percentile ? fmt::format(" (p = {})", b.balance.percentile) : "",
       b.balance.per_channel ? " per channel" : " per layer", b.mapping.half_v0 ? "θ/2" : "0",
       b.calib_samples, s.calib_label, b.seed, b.mapping.aug_bits, b.mapping.radix_base);
+  if (b.encoder) line += fmt::format(" Input encoder {}.", encoders::name(*b.encoder));
+  return line;
 }
 
 }  // namespace
@@ -151,9 +155,11 @@ nlohmann::json sweep_json(const Sweep& s) {
     if (!r.calibration_report.empty()) o["calibration_report"] = nlohmann::json::parse(r.calibration_report);
     runs.push_back(o);
   }
-  return {{"model", s.model}, {"model_sha256", s.model_sha256}, {"data", s.data},
-          {"samples", s.samples}, {"calib_data", s.calib_label},
-          {"calib_samples", s.base.calib_samples}, {"seed", s.base.seed}, {"runs", runs}};
+  nlohmann::json j{{"model", s.model}, {"model_sha256", s.model_sha256}, {"data", s.data},
+                   {"samples", s.samples}, {"calib_data", s.calib_label},
+                   {"calib_samples", s.base.calib_samples}, {"seed", s.base.seed}, {"runs", runs}};
+  if (s.base.encoder) j["encoder"] = encoders::name(*s.base.encoder);
+  return j;
 }
 
 }  // namespace brisk::experiments
