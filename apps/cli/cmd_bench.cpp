@@ -26,8 +26,8 @@ int cmd_bench(int argc, char** argv) {
       "neuron model and T over a dataset, plus a dense-layer scatter micro-benchmark (SOPs/s\n"
       "per core at a given event density). Without MODEL it builds the Fashion-MNIST CNN\n"
       "conv16-avgpool-conv32-avgpool-dense128-dense10 in code with deterministic weights.\n"
-      "Thresholds: percentile balancing (as `brisk convert --balance percentile`) on --calib\n"
-      "samples drawn from --data.",
+      "Thresholds: the conversion library's percentile balancing on --calib samples drawn from\n"
+      "--data, V0 = 0, radix input for radix (as `brisk convert --balance percentile --v0 zero`).",
       "  brisk bench --data fashion-mnist --neuron if --timesteps 32\n"
       "  brisk bench --data fashion-mnist --neuron radix --digits 8 --threads 2 --json out.json\n"
       "  brisk bench models/fmnist_cnn.h5 --data fashion-mnist --samples 1000\n"

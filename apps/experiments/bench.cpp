@@ -107,6 +107,10 @@ BenchResult run_bench(const Graph& g, Dataset data, const BenchOptions& o) {
   co.balance.percentile = o.percentile;
   co.calib_samples = o.calib;
   co.threads = o.run.threads;
+  // The benchmark's network as issue 3 measured it: V0 = 0, and radix input for radix
+  // (`brisk convert --balance percentile --v0 zero [--encoder radix]`).
+  co.mapping.half_v0 = false;
+  if (co.mapping.method == Method::Radix) co.encoder = EncoderKind::Radix;
   BenchResult b;
   b.conversion = convert(g, &data, data.source, co);
   const SpikingNetwork net = compile(b.conversion.graph, b.conversion.spec);
