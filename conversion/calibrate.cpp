@@ -2,9 +2,6 @@
 
 #include <Eigen/Cholesky>
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <chrono>
 #include <cmath>
@@ -13,13 +10,13 @@
 
 #include <brisk/core/engine/engine.hpp>
 #include <brisk/core/base/error.hpp>
+#include <brisk/core/base/parallel.hpp>
 #include <brisk/core/engine/network.hpp>
 
 namespace brisk {
 
 namespace {
 
-int arena_threads(int threads) { return threads > 0 ? threads : tbb::info::default_concurrency(); }
 
 }  // namespace
 
@@ -32,20 +29,17 @@ AnnCache ann_activations(const Graph& ann, const Dataset& data, const std::vecto
     if (keep[l]) cache.acts[l].assign(cache.samples * shape_size(ann.layers[l].out_shape), 0.0f);
   const std::size_t classes = shape_size(ann.layers[static_cast<std::size_t>(ann.output)].out_shape);
   cache.logits.assign(cache.samples * classes, 0.0f);
-  tbb::task_arena arena(arena_threads(threads));
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cache.samples, 8), [&](const auto& r) {
-      std::vector<std::vector<float>> acts;
-      for (std::size_t s = r.begin(); s != r.end(); ++s) {
-        const auto logits = forward(ann, data.sample(s), &acts);
-        std::copy(logits.begin(), logits.end(), cache.logits.begin() + static_cast<long>(s * classes));
-        for (std::size_t l = 0; l < acts.size(); ++l) {
-          if (!keep[l]) continue;
-          std::copy(acts[l].begin(), acts[l].end(),
-                    cache.acts[l].begin() + static_cast<long>(s * acts[l].size()));
-        }
+  parallel_for(threads, cache.samples, 8, [&](std::size_t begin, std::size_t end) {
+    std::vector<std::vector<float>> acts;
+    for (std::size_t s = begin; s != end; ++s) {
+      const auto logits = forward(ann, data.sample(s), &acts);
+      std::copy(logits.begin(), logits.end(), cache.logits.begin() + static_cast<long>(s * classes));
+      for (std::size_t l = 0; l < acts.size(); ++l) {
+        if (!keep[l]) continue;
+        std::copy(acts[l].begin(), acts[l].end(),
+                  cache.acts[l].begin() + static_cast<long>(s * acts[l].size()));
       }
-    });
+    }
   });
   return cache;
 }
@@ -141,14 +135,11 @@ std::vector<float> apply_chain(const Graph& sub, const std::vector<float>& in, s
   const std::size_t n_in = shape_size(sub.input_shape());
   const std::size_t n_out = shape_size(sub.layers.back().out_shape);
   std::vector<float> out(samples * n_out);
-  tbb::task_arena arena(arena_threads(threads));
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, samples, 16), [&](const auto& r) {
-      for (std::size_t s = r.begin(); s != r.end(); ++s) {
-        const auto y = forward(sub, std::span<const float>(in.data() + s * n_in, n_in));
-        std::copy(y.begin(), y.end(), out.begin() + static_cast<long>(s * n_out));
-      }
-    });
+  parallel_for(threads, samples, 16, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t s = begin; s != end; ++s) {
+      const auto y = forward(sub, std::span<const float>(in.data() + s * n_in, n_in));
+      std::copy(y.begin(), y.end(), out.begin() + static_cast<long>(s * n_out));
+    }
   });
   return out;
 }
@@ -260,9 +251,9 @@ void fit_weights(Layer& layer, const std::vector<int>& in_shape, const std::vect
     std::vector<double> g, r;
   };
   std::vector<Acc> acc(kBlocks);
-  tbb::task_arena arena(arena_threads(threads));
-  arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, kBlocks, [&](std::size_t b) {
+  // Fixed blocks of samples, summed in block order: the sums do not depend on the threads.
+  parallel_for(threads, kBlocks, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b != b1; ++b) {
       Acc& a = acc[b];
       a.g.assign(D * D, 0.0);
       a.r.assign(D * cout, 0.0);
@@ -282,7 +273,7 @@ void fit_weights(Layer& layer, const std::vector<int>& in_shape, const std::vect
           }
         });
       }
-    });
+    }
   });
   std::vector<double> g(D * D, 0.0), r(D * cout, 0.0);
   for (const Acc& a : acc) {

@@ -5,6 +5,7 @@
 // Reproducibility is the caller's: per-index randomness comes from (seed, index)
 // (core/base/seed.hpp) and reductions are done in index order or over integers.
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -24,6 +25,20 @@ void parallel_for(int threads, std::size_t n, std::size_t grain, Body&& body) {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, grain ? grain : 1),
                       [&](const tbb::blocked_range<std::size_t>& r) { body(r.begin(), r.end()); });
   });
+}
+
+// parallel_for with one State per worker, made by make() on the worker's first chunk and
+// reused for all its chunks (buffers sized once, no allocation per index): calls
+// body(state, begin, end). Returns the states, for the caller's reductions.
+template <class State, class Make, class Body>
+tbb::enumerable_thread_specific<State> parallel_for_workers(int threads, std::size_t n,
+                                                             std::size_t grain, Make&& make,
+                                                             Body&& body) {
+  tbb::enumerable_thread_specific<State> states(make);
+  parallel_for(threads, n, grain, [&](std::size_t begin, std::size_t end) {
+    body(states.local(), begin, end);
+  });
+  return states;
 }
 
 }  // namespace brisk

@@ -4,10 +4,6 @@
 #include <brisk/core/engine/engine.hpp>
 
 #include <fmt/format.h>
-#include <tbb/blocked_range.h>
-#include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 #include <chrono>
 
@@ -57,47 +53,43 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
     if (opts.record == Record::Counts && recorded[l]) r.layers[l].counts.assign(count * plan[l].size(), 0.0f);
   }
 
-  const int threads = resolve_threads(opts.threads);
-  tbb::task_arena arena(threads);
-  tbb::enumerable_thread_specific<Worker> workers([&] {
+  const float inv_t = 1.0f / static_cast<float>(sim.steps());
+  const auto t0 = Clock::now();
+  auto make_worker = [&] {
     Worker w;
     sim.init(w);
     for (std::size_t l = 0; l < nl; ++l)
       if (recorded[l]) w.layers[l].out_sum.assign(plan[l].size(), 0.0);
     return w;
-  });
-  const float inv_t = 1.0f / static_cast<float>(sim.steps());
-  const auto t0 = Clock::now();
-  arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 4), [&](const auto& range) {
-      Worker& w = workers.local();
-      std::vector<float> scratch;  // per chunk, only when recording
-      for (std::size_t i = range.begin(); i != range.end(); ++i) {
-        const std::int32_t label = data.y.empty() ? -1 : data.y[i];
-        sim.sample(w, data.x.subspan(i * sample_size, sample_size), i, label);
-        r.predictions[i] = w.prediction;
-        std::uint64_t spikes = 0, sops = 0;
-        for (const auto& s : w.layers) spikes += s.spikes, sops += s.sops;
-        r.sample_spikes[i] = spikes;
-        r.sample_sops[i] = sops;
-        if (opts.keep_logits) {
-          const auto& p = plan[static_cast<std::size_t>(net.output())];
-          for (std::size_t c = 0; c < classes; ++c)
-            r.logits[i * classes + static_cast<std::size_t>(p.to_graph[c])] =
-                net.is_radix() ? w.logits[c] : w.logits[c] * inv_t;
+  };
+  const auto workers = parallel_for_workers<Worker>(
+      opts.threads, count, 4, make_worker, [&](Worker& w, std::size_t begin, std::size_t end) {
+        std::vector<float> scratch;  // per chunk, only when recording
+        for (std::size_t i = begin; i != end; ++i) {
+          const std::int32_t label = data.y.empty() ? -1 : data.y[i];
+          sim.sample(w, data.x.subspan(i * sample_size, sample_size), i, label);
+          r.predictions[i] = w.prediction;
+          std::uint64_t spikes = 0, sops = 0;
+          for (const auto& s : w.layers) spikes += s.spikes, sops += s.sops;
+          r.sample_spikes[i] = spikes;
+          r.sample_sops[i] = sops;
+          if (opts.keep_logits) {
+            const auto& p = plan[static_cast<std::size_t>(net.output())];
+            for (std::size_t c = 0; c < classes; ++c)
+              r.logits[i * classes + static_cast<std::size_t>(p.to_graph[c])] =
+                  net.is_radix() ? w.logits[c] : w.logits[c] * inv_t;
+          }
+          for (std::size_t l = 0; l < nl; ++l) {
+            if (!recorded[l]) continue;
+            scratch.resize(plan[l].size());
+            sim.layer_output(w, static_cast<int>(l), scratch);
+            auto& sum = w.layers[l].out_sum;
+            for (std::size_t k = 0; k < scratch.size(); ++k) sum[k] += scratch[k];
+            if (opts.record == Record::Counts)
+              std::copy(scratch.begin(), scratch.end(), r.layers[l].counts.begin() + static_cast<std::ptrdiff_t>(i * scratch.size()));
+          }
         }
-        for (std::size_t l = 0; l < nl; ++l) {
-          if (!recorded[l]) continue;
-          scratch.resize(plan[l].size());
-          sim.layer_output(w, static_cast<int>(l), scratch);
-          auto& sum = w.layers[l].out_sum;
-          for (std::size_t k = 0; k < scratch.size(); ++k) sum[k] += scratch[k];
-          if (opts.record == Record::Counts)
-            std::copy(scratch.begin(), scratch.end(), r.layers[l].counts.begin() + static_cast<std::ptrdiff_t>(i * scratch.size()));
-        }
-      }
-    });
-  });
+      });
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 
   r.accuracy.assign(static_cast<std::size_t>(sim.steps()), 0.0);
