@@ -52,6 +52,12 @@ struct OpTraits {
 
 const OpTraits& op_traits(KernelKind k);
 
+// target[id] += payload for every event (Identity and Add): one SOP per event.
+inline std::uint64_t add_one_to_one(Events ev, float* target) {
+  for (std::size_t e = 0; e < ev.ids.size(); ++e) target[static_cast<std::size_t>(ev.ids[e])] += ev.pay[e];
+  return ev.ids.size();
+}
+
 // The table's rows (each defined in its operator's file).
 extern const OpTraits kDense, kConv2D, kAvgPool2D, kMaxPool2D, kMaxPool2DRadix, kGlobalAvgPool,
     kIdentity, kZeroPad2D, kAffine, kAdd, kConcat;
