@@ -1,7 +1,6 @@
 #include <brisk/conversion/snn_file.hpp>
 
 #include <fmt/format.h>
-#include <hdf5.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -10,13 +9,12 @@
 #include <limits>
 
 #include <brisk/data/hdf5/file.hpp>
+#include <brisk/data/hdf5/writer.hpp>
 #include <brisk/core/base/error.hpp>
 
 namespace brisk {
 
 namespace {
-
-using h5::Handle;
 
 // ---- names of enums in the file ----------------------------------------------------------
 
@@ -56,99 +54,7 @@ std::string layer_group(const std::string& graph, std::size_t i) {
   return fmt::format("{}/layers/L{:04d}", graph, i);
 }
 
-// ---- writer ------------------------------------------------------------------------------
-
-class Writer {
- public:
-  // Creates `file` (a temporary name); messages name `label`, the file the user asked for.
-  Writer(const std::string& file, const std::string& label) : path_(label) {
-    file_ = Handle(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-    check(file_.valid(), "cannot create the file (does its directory exist and is it writable?)");
-  }
-  void close() {
-    check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL) >= 0, "cannot flush the file");
-    file_.reset();
-  }
-
-  void group(const std::string& path) {
-    Handle g(H5Gcreate2(file_.get(), path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
-    check(g.valid(), "cannot create group " + path);
-  }
-
-  void string_attr(const std::string& obj, const char* name, const std::string& value) {
-    Handle type = string_type();
-    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    const char* p = value.c_str();
-    write_attr(obj, name, type.get(), space.get(), &p);
-  }
-  void strings_attr(const std::string& obj, const char* name, const std::vector<std::string>& v) {
-    Handle type = string_type();
-    const hsize_t n = v.size();
-    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-    std::vector<const char*> ptrs;
-    for (const auto& s : v) ptrs.push_back(s.c_str());
-    write_attr(obj, name, type.get(), space.get(), ptrs.data());
-  }
-  void ints_attr(const std::string& obj, const char* name, const std::vector<int>& v, bool scalar = false) {
-    Handle space = scalar ? Handle(H5Screate(H5S_SCALAR), H5Sclose) : vector_space(v.size());
-    write_attr(obj, name, H5T_STD_I32LE, space.get(), v.data(), H5T_NATIVE_INT);
-  }
-  void int_attr(const std::string& obj, const char* name, int v) { ints_attr(obj, name, {v}, true); }
-  void float_attr(const std::string& obj, const char* name, float v) {
-    Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    write_attr(obj, name, H5T_IEEE_F32LE, space.get(), &v, H5T_NATIVE_FLOAT);
-  }
-
-  void floats(const std::string& path, const std::vector<float>& v, std::vector<int> shape = {}) {
-    if (shape.empty()) shape = {static_cast<int>(v.size())};
-    std::vector<hsize_t> dims(shape.begin(), shape.end());
-    Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    Handle d(H5Dcreate2(file_.get(), path.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
-             H5Dclose);
-    check(d.valid(), "cannot create dataset " + path);
-    check(v.empty() || H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
-          "cannot write dataset " + path);
-  }
-  void int64s(const std::string& path, const std::vector<std::int64_t>& v) {
-    Handle space = vector_space(v.size());
-    Handle d(H5Dcreate2(file_.get(), path.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
-             H5Dclose);
-    check(d.valid(), "cannot create dataset " + path);
-    check(v.empty() || H5Dwrite(d.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
-          "cannot write dataset " + path);
-  }
-
- private:
-  void check(bool ok, const std::string& what) const {
-    if (!ok) throw InputError(fmt::format("{}: {}", path_, what));
-  }
-  static Handle string_type() {
-    Handle t(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(t.get(), H5T_VARIABLE);
-    H5Tset_cset(t.get(), H5T_CSET_UTF8);
-    return t;
-  }
-  static Handle vector_space(std::size_t n) {
-    const hsize_t dims = n;
-    return Handle(H5Screate_simple(1, &dims, nullptr), H5Sclose);
-  }
-  void write_attr(const std::string& obj, const char* name, hid_t file_type, hid_t space,
-                  const void* data, hid_t mem_type = -1) {
-    Handle a(H5Acreate_by_name(file_.get(), obj.c_str(), name, file_type, space, H5P_DEFAULT,
-                               H5P_DEFAULT, H5P_DEFAULT),
-             H5Aclose);
-    check(a.valid(), fmt::format("cannot create attribute {} on {}", name, obj));
-    if (H5Sget_simple_extent_npoints(space) == 0) return;  // empty array: nothing to write
-    check(H5Awrite(a.get(), mem_type < 0 ? file_type : mem_type, data) >= 0,
-          fmt::format("cannot write attribute {} on {}", name, obj));
-  }
-
-  h5::QuietErrors quiet_;
-  std::string path_;
-  Handle file_;
-};
+using h5::Writer;
 
 void write_graph(Writer& w, const Graph& g, const std::string& root) {
   w.group(root);
@@ -217,10 +123,10 @@ class Reader {
   std::string str(const std::string& obj, const std::string& name) const { return f_.string_attr(obj, name); }
   std::vector<int> ints(const std::string& obj, const std::string& name) const {
     std::vector<int> out;
-    for (double d : f_.numbers_attr(obj, name)) {
-      if (d != std::floor(d) || std::abs(d) > 1e9)
-        throw InputError(fmt::format("{}: {} attribute '{}' is not an integer", path_, obj, name));
-      out.push_back(static_cast<int>(d));
+    for (std::int64_t v : f_.integers_attr(obj, name)) {
+      if (v < -1'000'000'000 || v > 1'000'000'000)
+        throw InputError(fmt::format("{}: {} attribute '{}' is out of range", path_, obj, name));
+      out.push_back(static_cast<int>(v));
     }
     return out;
   }
@@ -230,9 +136,9 @@ class Reader {
     return v[0];
   }
   float number(const std::string& obj, const std::string& name) const {
-    const auto v = f_.numbers_attr(obj, name);
+    const auto v = h5::to_floats(f_.attr(obj, name), f_.where(obj) + " attribute '" + name + "'", h5::Exact::no);
     if (v.size() != 1) throw InputError(fmt::format("{}: {} attribute '{}' must be one value", path_, obj, name));
-    return static_cast<float>(v[0]);
+    return v[0];
   }
   std::vector<int> pair(const std::string& obj, const std::string& name, std::size_t n) const {
     auto v = ints(obj, name);
@@ -242,6 +148,9 @@ class Reader {
   bool has(const std::string& path) const { return f_.exists(path); }
   bool has_attr(const std::string& obj, const std::string& name) const { return f_.has_attr(obj, name); }
   h5::FloatArray floats(const std::string& path) const { return f_.read_floats(path); }
+  std::vector<std::int64_t> int64s(const std::string& path) const {
+    return h5::to_int64s(f_.read(path), f_.where(path));
+  }
   std::vector<std::string> strings(const std::string& obj, const std::string& name) const {
     return f_.strings_attr(obj, name);
   }
@@ -399,7 +308,7 @@ Conversion read_snn(const std::string& path) {
                                                     "input_max"})
       if (r.has_attr("provenance", key)) c.provenance[key] = r.str("provenance", key);
     if (r.has("provenance/calib_indices"))
-      for (float v : r.floats("provenance/calib_indices").data) c.calib_indices.push_back(static_cast<std::int64_t>(v));
+      c.calib_indices = r.int64s("provenance/calib_indices");
   }
   if (r.has_attr("", "calibration_report")) c.calibration_report = r.str("", "calibration_report");
   return c;

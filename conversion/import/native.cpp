@@ -49,12 +49,12 @@ class NativeReader {
   std::vector<int> ints(const std::string& obj, const char* attr, std::size_t n,
                         std::vector<int> fallback) const {
     if (!f_.has_attr(obj, attr)) return fallback;
-    auto v = f_.numbers_attr(obj, attr);
+    auto v = f_.integers_attr(obj, attr);
     if (n && v.size() != n) fail(obj, fmt::format("attribute '{}' needs {} values", attr, n));
     std::vector<int> out;
-    for (double d : v) {
-      if (d != std::floor(d) || std::abs(d) > 1e9) fail(obj, fmt::format("attribute '{}' is not an integer", attr));
-      out.push_back(static_cast<int>(d));
+    for (std::int64_t i : v) {
+      if (i < -1'000'000'000 || i > 1'000'000'000) fail(obj, fmt::format("attribute '{}' is out of range", attr));
+      out.push_back(static_cast<int>(i));
     }
     return out;
   }

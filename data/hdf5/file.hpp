@@ -1,13 +1,17 @@
 #pragma once
-// A small read-only view of an HDF5 file over the C API, for the model importers.
+// A read-only view of an HDF5 file over the C API: the one HDF5 reader behind the dataset
+// reader (--data f.h5:X,Y), the model importers and the converted-network file.
 //
 // Every hid_t lives in an RAII handle, so no error path leaks one. Objects are addressed by
 // '/'-separated paths from the root ("model_weights/conv2d_1"); "" is the root. Failures
-// throw brisk::InputError naming the file and the object. While a call runs, HDF5's own
-// error printing is suspended (library code never prints).
-#include <hdf5.h>
-
+// throw a one-line brisk::InputError naming the file and the object. While a call runs,
+// HDF5's own error printing is suspended (library code never prints).
+//
+// Reads are typed: read() and attr() return the values as stored (an int64 stays int64);
+// conversions (types.hpp) are the caller's explicit, checked step. Sizes and types are
+// checked before anything is allocated or read.
 #include <brisk/data/hdf5/handle.hpp>
+#include <brisk/data/hdf5/types.hpp>
 
 #include <string>
 #include <utility>
@@ -20,40 +24,69 @@ struct FloatArray {
   std::vector<int> shape;
 };
 
+struct DatasetInfo {
+  Type type = Type::u8;
+  std::vector<std::size_t> shape;  // empty for a scalar
+};
+
+// How messages name an object: "file: object" (models, converted networks), or
+// "file:object", the spelling of a --data spec.
+enum class Naming : bool { spaced, spec };
+
 class File {
  public:
   // Opens a file on disk; InputError when it is missing or not HDF5.
-  static File open(const std::string& path);
+  static File open(const std::string& path, Naming naming = Naming::spaced);
   // Opens an in-memory HDF5 image (e.g. a member of a zip archive); `label` names it in
   // messages. The image is copied by HDF5.
   static File open_image(const std::vector<unsigned char>& image, const std::string& label);
 
   const std::string& label() const { return label_; }
+  // "file: object" (or "file:object"), the prefix of every message about `object`.
+  std::string where(const std::string& object) const;
 
   bool exists(const std::string& path) const;  // every component present
   bool is_group(const std::string& path) const;
   bool is_dataset(const std::string& path) const;
   std::vector<std::string> children(const std::string& group) const;  // sorted by name
 
+  // ---- datasets (dataset.cpp) ----
+  // Element type and shape, without reading; InputError for types brisk does not read
+  // (strings, compounds, complex, float sizes other than 2/4/8 bytes, ...).
+  DatasetInfo info(const std::string& dataset) const;
+  // The values as stored. The byte count is checked (64-bit, against the bytes the file
+  // stores for the dataset) before allocating.
+  TypedArray read(const std::string& dataset) const;
+  // read() then to_floats(Exact::no): weights and samples, where rounding is expected.
+  FloatArray read_floats(const std::string& dataset) const;
+
+  // ---- attributes (attribute.cpp) ----
   bool has_attr(const std::string& object, const std::string& name) const;
-  // String attribute, scalar or array, fixed- or variable-length. A zero-size attribute of
-  // any type reads as no strings (Keras writes empty name lists as float64 arrays).
+  // String attribute, scalar or array, fixed-length (NULL- or space-padded) or
+  // variable-length. The datatype class, size and storage are checked before reading. A
+  // zero-size attribute of any type reads as no strings (Keras writes empty name lists as
+  // float64 arrays).
   std::vector<std::string> strings_attr(const std::string& object, const std::string& name) const;
   std::string string_attr(const std::string& object, const std::string& name) const;
   // A string list that Keras may have split into name0, name1, ... when it grew too long.
   std::vector<std::string> split_strings_attr(const std::string& object, const std::string& name) const;
+  // Numeric attribute (scalar or array) as stored.
+  TypedArray attr(const std::string& object, const std::string& name) const;
+  // attr() then to_doubles(Exact::yes).
   std::vector<double> numbers_attr(const std::string& object, const std::string& name) const;
-
-  FloatArray read_floats(const std::string& dataset) const;
+  // attr() then to_int64s: integers exactly; a float attribute only if every value is integral.
+  std::vector<std::int64_t> integers_attr(const std::string& object, const std::string& name) const;
 
  private:
-  File(Handle h, std::string label) : handle_(std::move(h)), label_(std::move(label)) {}
+  File(Handle h, std::string label, Naming naming)
+      : handle_(std::move(h)), label_(std::move(label)), naming_(naming) {}
   Handle open_object(const std::string& path) const;
   Handle open_attr(const std::string& object, const std::string& name) const;
-  std::string where(const std::string& object) const;
+  std::string attr_where(const std::string& object, const std::string& name) const;
 
   Handle handle_;
   std::string label_;
+  Naming naming_ = Naming::spaced;
 };
 
 }  // namespace brisk::h5
