@@ -146,25 +146,38 @@ __attribute__((always_inline)) inline void conv_gather_body(float* v, const floa
 }
 
 // The variants of both kernels for one target (ATTR) and name suffix: cout picks an
-// instantiation of the body, all compiled for that target.
+// instantiation of the body, all compiled for that target. Each instantiation stays a
+// function of its own (as under the former target_clones): merged into one, GCC
+// allocates the register-blocked loop less well (about 0.7% more instructions).
 #define BRISK_CONV_VARIANTS(ATTR, SUFFIX)                                                       \
+  template <int CO>                                                                            \
+  ATTR __attribute__((noinline)) void conv_scatter_##SUFFIX##_co(                              \
+      float* v, std::span<const std::int32_t> ids, std::span<const float> payload,             \
+      const float* weight, const ConvGeom& g, const ConvTaps& taps) {                          \
+    conv_scatter_body<CO>(v, ids, payload, weight, g, taps);                                   \
+  }                                                                                            \
   ATTR void conv_scatter_##SUFFIX(float* v, std::span<const std::int32_t> ids,                 \
                                   std::span<const float> payload, const float* weight,         \
                                   const ConvGeom& g, const ConvTaps& taps) {                   \
     switch (g.cout) {                                                                          \
-      case 16: return conv_scatter_body<16>(v, ids, payload, weight, g, taps);                 \
-      case 32: return conv_scatter_body<32>(v, ids, payload, weight, g, taps);                 \
-      case 64: return conv_scatter_body<64>(v, ids, payload, weight, g, taps);                 \
-      default: return conv_scatter_body<0>(v, ids, payload, weight, g, taps);                  \
+      case 16: return conv_scatter_##SUFFIX##_co<16>(v, ids, payload, weight, g, taps);        \
+      case 32: return conv_scatter_##SUFFIX##_co<32>(v, ids, payload, weight, g, taps);        \
+      case 64: return conv_scatter_##SUFFIX##_co<64>(v, ids, payload, weight, g, taps);        \
+      default: return conv_scatter_##SUFFIX##_co<0>(v, ids, payload, weight, g, taps);         \
     }                                                                                          \
+  }                                                                                            \
+  template <int CO>                                                                            \
+  ATTR __attribute__((noinline)) void conv_gather_##SUFFIX##_co(                               \
+      float* v, const float* x, const float* weight, const ConvGeom& g) {                      \
+    conv_gather_body<CO>(v, x, weight, g);                                                     \
   }                                                                                            \
   ATTR void conv_gather_##SUFFIX(float* v, const float* x, const float* weight,                \
                                  const ConvGeom& g) {                                          \
     switch (g.cout) {                                                                          \
-      case 16: return conv_gather_body<16>(v, x, weight, g);                                   \
-      case 32: return conv_gather_body<32>(v, x, weight, g);                                   \
-      case 64: return conv_gather_body<64>(v, x, weight, g);                                   \
-      default: return conv_gather_body<0>(v, x, weight, g);                                    \
+      case 16: return conv_gather_##SUFFIX##_co<16>(v, x, weight, g);                          \
+      case 32: return conv_gather_##SUFFIX##_co<32>(v, x, weight, g);                          \
+      case 64: return conv_gather_##SUFFIX##_co<64>(v, x, weight, g);                          \
+      default: return conv_gather_##SUFFIX##_co<0>(v, x, weight, g);                           \
     }                                                                                          \
   }
 
