@@ -1,7 +1,8 @@
 #pragma once
 // Instruction-set variants of the hot kernels.
 //
-// Each population kernel and nonzero scan exists in three named variants, one per Isa:
+// Each hot kernel (population kernels, nonzero scans, the Dense and Conv2D synaptic
+// kernels, add_into) exists in three named variants, one per Isa:
 // Baseline (plain x86-64), Avx2 and Avx512 (hand-written intrinsics where there are any,
 // otherwise the generic body compiled for AVX-512). A kernel's body is written once as an
 // always_inline function and instantiated in functions marked BRISK_TARGET_AVX2 /
@@ -13,21 +14,14 @@
 // Sanitizer builds keep only the baseline variant (cpu_has says false for the others),
 // as they always have.
 //
-// BRISK_CLONES (GCC function multi-versioning: AVX-512, AVX2 and baseline clones, chosen
-// at load time by an ifunc resolver) remains for kernels not yet converted to explicit
-// variants. Ifunc resolvers run before the sanitizer runtime, so sanitizer builds keep a
-// single version.
-//
 // Every kernel also has a scalar reference (`*_ref`), and all variants are compiled with
 // -ffp-contract=off so that they round exactly like it. (Hence no "fma" in the AVX2 target.)
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define BRISK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #define BRISK_ISA_VARIANTS 1
 #define BRISK_TARGET_AVX2 __attribute__((target("avx2")))
 #define BRISK_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,popcnt")))
 #else
-#define BRISK_CLONES
 #define BRISK_ISA_VARIANTS 0
 #define BRISK_TARGET_AVX2
 #define BRISK_TARGET_AVX512

@@ -1,7 +1,7 @@
 // Kernel testers: every fast path against its scalar reference, over random sizes with
 // ragged tails (output widths that are not multiples of any vector width), and the
-// dense (gather) twins against the scatter kernels, bitwise. The population kernels and
-// nonzero scans are tested in every Isa variant this CPU can run.
+// dense (gather) twins against the scatter kernels, bitwise. Every kernel is tested in
+// every Isa variant this CPU can run, and through its public entry.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -18,6 +18,7 @@
 #include <brisk/core/engine/kernels/vector.hpp>
 #include <brisk/core/engine/ops/conv2d.hpp>
 #include <brisk/core/engine/ops/dense.hpp>
+#include <brisk/core/engine/ops/kernels_isa.hpp>
 #include <brisk/neurons/kernels.hpp>
 #include <brisk/neurons/kernels_isa.hpp>
 
@@ -51,66 +52,6 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-}  // namespace
-
-TEST_CASE("dense scatter: fast path equals the scalar reference - gather twin is bitwise equal") {
-  std::mt19937 rng(11);
-  for (int trial = 0; trial < 60; ++trial) {
-    const int in = 1 + static_cast<int>(rng() % 300), out = 1 + static_cast<int>(rng() % 150);
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    std::vector<float> w(static_cast<std::size_t>(in) * out);
-    for (auto& x : w) x = u(rng);
-    const float density = (trial % 4 + 1) * 0.2f;
-    const Events e = random_events(rng, in, density, trial % 2 == 0);
-    std::vector<float> v0(static_cast<std::size_t>(out));
-    for (auto& x : v0) x = u(rng);
-    auto fast = v0, ref = v0, gather = v0;
-    kernels::dense_scatter(fast.data(), e.ids, e.pay, w.data(), out);
-    kernels::dense_scatter_ref(ref.data(), e.ids, e.pay, w.data(), out);
-    kernels::dense_gather(gather.data(), e.dense.data(), in, w.data(), out);
-    CHECK(same_bits(fast, ref));
-    CHECK(same_bits(fast, gather));
-  }
-}
-
-TEST_CASE("conv scatter: fast path equals the scalar reference - gather twin is bitwise equal") {
-  std::mt19937 rng(12);
-  for (int trial = 0; trial < 60; ++trial) {
-    kernels::ConvGeom g{};
-    g.in_h = 1 + static_cast<int>(rng() % 9);
-    g.in_w = 1 + static_cast<int>(rng() % 9);
-    g.cin = 1 + static_cast<int>(rng() % 5);
-    g.cout = 1 + static_cast<int>(rng() % 37);
-    if (trial % 3 == 0) g.cout = trial % 2 == 0 ? 16 : 32;  // the unrolled, grouped widths
-    g.kh = 1 + static_cast<int>(rng() % 3);
-    g.kw = 1 + static_cast<int>(rng() % 3);
-    g.sh = 1 + static_cast<int>(rng() % 2);
-    g.sw = 1 + static_cast<int>(rng() % 2);
-    g.pad_top = static_cast<int>(rng() % static_cast<unsigned>(g.kh));
-    g.pad_left = static_cast<int>(rng() % static_cast<unsigned>(g.kw));
-    const int pad_bottom = static_cast<int>(rng() % static_cast<unsigned>(g.kh));
-    const int pad_right = static_cast<int>(rng() % static_cast<unsigned>(g.kw));
-    g.out_h = (g.in_h + g.pad_top + pad_bottom - g.kh) / g.sh + 1;
-    g.out_w = (g.in_w + g.pad_left + pad_right - g.kw) / g.sw + 1;
-    if (g.out_h < 1 || g.out_w < 1) continue;
-    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-    std::vector<float> w(static_cast<std::size_t>(g.cin) * g.kh * g.kw * g.cout);
-    for (auto& x : w) x = u(rng);
-    const int n_in = g.in_h * g.in_w * g.cin;
-    const Events e = random_events(rng, n_in, (trial % 5 + 1) * 0.18f, trial % 2 == 1);
-    std::vector<float> v0(static_cast<std::size_t>(g.out_h) * g.out_w * g.cout);
-    for (auto& x : v0) x = u(rng);
-    auto fast = v0, ref = v0, gather = v0;
-    kernels::conv_scatter(fast.data(), e.ids, e.pay, w.data(), g, kernels::make_conv_taps(g));
-    kernels::conv_scatter_ref(ref.data(), e.ids, e.pay, w.data(), g);
-    kernels::conv_gather(gather.data(), e.dense.data(), w.data(), g);
-    CHECK(same_bits(fast, ref));
-    CHECK(same_bits(fast, gather));
-  }
-}
-
-namespace {
-
 // Every Isa variant of a kernel is tested, not only the one this CPU dispatches to: on an
 // AVX-512 machine the AVX2 and baseline code runs too. Variants the CPU cannot run are
 // skipped with a message.
@@ -125,6 +66,111 @@ void for_each_isa(F check) {
     check(isa);
   }
 }
+
+// Output widths around the vector widths (16 floats in AVX-512, 8 in AVX2, 4 in SSE) and
+// the unrolled, register-blocked conv widths (16, 32, 64), then random ones.
+int ragged_cout(std::mt19937& rng, int trial) {
+  static constexpr int edge[] = {1, 3, 15, 16, 17, 32, 33, 64};
+  constexpr int n_edge = static_cast<int>(std::size(edge));
+  if (trial < 3 * n_edge) return edge[trial % n_edge];
+  static constexpr int blocked[] = {16, 32, 64};
+  return trial % 3 == 0 ? blocked[trial % 9 / 3] : 1 + static_cast<int>(rng() % 70);
+}
+
+}  // namespace
+
+TEST_CASE("dense scatter and gather: every Isa variant equals the scalar reference bitwise, ragged sizes") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(11);
+    for (int trial = 0; trial < 60; ++trial) {
+      const int out = ragged_cout(rng, trial);
+      int in = 1 + static_cast<int>(rng() % 300);
+      if (trial % 2 == 0) in |= 1;  // odd input widths
+      CAPTURE(in);
+      CAPTURE(out);
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      std::vector<float> w(static_cast<std::size_t>(in) * out);
+      for (auto& x : w) x = u(rng);
+      const float density = (trial % 4 + 1) * 0.2f;
+      const Events e = random_events(rng, in, density, trial % 2 == 0);
+      std::vector<float> v0(static_cast<std::size_t>(out));
+      for (auto& x : v0) x = u(rng);
+      auto ref = v0, scatter = v0, gather = v0, pub_scatter = v0, pub_gather = v0;
+      kernels::dense_scatter_ref(ref.data(), e.ids, e.pay, w.data(), out);
+      kernels::dense_scatter_variants[isa](scatter.data(), e.ids, e.pay, w.data(), out);
+      kernels::dense_gather_variants[isa](gather.data(), e.dense.data(), in, w.data(), out);
+      kernels::dense_scatter(pub_scatter.data(), e.ids, e.pay, w.data(), out);
+      kernels::dense_gather(pub_gather.data(), e.dense.data(), in, w.data(), out);
+      CHECK(same_bits(scatter, ref));
+      CHECK(same_bits(gather, ref));
+      CHECK(same_bits(pub_scatter, ref));
+      CHECK(same_bits(pub_gather, ref));
+    }
+  });
+}
+
+TEST_CASE("conv scatter and gather: every Isa variant equals the scalar reference bitwise, ragged sizes") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(12);
+    int tested = 0;
+    for (int trial = 0; trial < 96; ++trial) {
+      kernels::ConvGeom g{};
+      g.in_h = 1 + static_cast<int>(rng() % 9);
+      g.in_w = 1 + static_cast<int>(rng() % 9);
+      if (trial % 2 == 0) g.in_w |= 1;  // odd input widths
+      g.cin = 1 + static_cast<int>(rng() % 5);
+      g.cout = ragged_cout(rng, trial);
+      g.kh = 1 + static_cast<int>(rng() % 3);
+      g.kw = 1 + static_cast<int>(rng() % 3);
+      g.sh = 1 + static_cast<int>(rng() % 2);
+      g.sw = 1 + static_cast<int>(rng() % 2);
+      if (trial % 3 == 1) g.sh = g.sw = 2;  // stride 2
+      g.pad_top = static_cast<int>(rng() % static_cast<unsigned>(g.kh));
+      g.pad_left = static_cast<int>(rng() % static_cast<unsigned>(g.kw));
+      int pad_bottom = static_cast<int>(rng() % static_cast<unsigned>(g.kh));
+      int pad_right = static_cast<int>(rng() % static_cast<unsigned>(g.kw));
+      if (trial % 4 == 2) {  // "same"-style padding on every side
+        g.kh = g.kw = 3;
+        g.pad_top = g.pad_left = pad_bottom = pad_right = 1;
+      }
+      g.out_h = (g.in_h + g.pad_top + pad_bottom - g.kh) / g.sh + 1;
+      g.out_w = (g.in_w + g.pad_left + pad_right - g.kw) / g.sw + 1;
+      if (g.in_h + g.pad_top + pad_bottom < g.kh || g.in_w + g.pad_left + pad_right < g.kw) continue;
+      CAPTURE(g.in_h);
+      CAPTURE(g.in_w);
+      CAPTURE(g.cin);
+      CAPTURE(g.cout);
+      CAPTURE(g.kh);
+      CAPTURE(g.kw);
+      CAPTURE(g.sh);
+      CAPTURE(g.sw);
+      CAPTURE(g.pad_top);
+      CAPTURE(g.pad_left);
+      ++tested;
+      std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+      std::vector<float> w(static_cast<std::size_t>(g.cin) * g.kh * g.kw * g.cout);
+      for (auto& x : w) x = u(rng);
+      const int n_in = g.in_h * g.in_w * g.cin;
+      const Events e = random_events(rng, n_in, (trial % 5 + 1) * 0.18f, trial % 2 == 1);
+      std::vector<float> v0(static_cast<std::size_t>(g.out_h) * g.out_w * g.cout);
+      for (auto& x : v0) x = u(rng);
+      const kernels::ConvTaps taps = kernels::make_conv_taps(g);
+      auto ref = v0, scatter = v0, gather = v0, pub_scatter = v0, pub_gather = v0;
+      kernels::conv_scatter_ref(ref.data(), e.ids, e.pay, w.data(), g);
+      kernels::conv_scatter_variants[isa](scatter.data(), e.ids, e.pay, w.data(), g, taps);
+      kernels::conv_gather_variants[isa](gather.data(), e.dense.data(), w.data(), g);
+      kernels::conv_scatter(pub_scatter.data(), e.ids, e.pay, w.data(), g, taps);
+      kernels::conv_gather(pub_gather.data(), e.dense.data(), w.data(), g);
+      CHECK(same_bits(scatter, ref));
+      CHECK(same_bits(gather, ref));
+      CHECK(same_bits(pub_scatter, ref));
+      CHECK(same_bits(pub_gather, ref));
+    }
+    CHECK(tested > 80);
+  });
+}
+
+namespace {
 
 // Channel counts around the vector widths (16 floats in AVX-512, 8 in AVX2, 4 in SSE),
 // then random ones.
@@ -304,14 +350,20 @@ TEST_CASE("quantize_floor: every Isa variant equals clip(floor(v / theta), 0, to
   });
 }
 
-TEST_CASE("add_into over ragged lengths") {
-  std::mt19937 rng(13);
-  for (std::size_t n : {1u, 7u, 15u, 16u, 17u, 33u, 100u, 1023u}) {
-    std::vector<float> v(n), a(n);
-    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<float>(rng() % 100), a[i] = 0.5f * static_cast<float>(i);
-    auto expect = v;
-    for (std::size_t i = 0; i < n; ++i) expect[i] += a[i];
-    kernels::add_into(v.data(), a.data(), n);
-    CHECK(same_bits(v, expect));
-  }
+TEST_CASE("add_into: every Isa variant equals the scalar sum bitwise, ragged lengths") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(13);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (std::size_t n : {0u, 1u, 3u, 7u, 8u, 9u, 15u, 16u, 17u, 31u, 33u, 63u, 64u, 65u, 100u, 1023u}) {
+      CAPTURE(n);
+      std::vector<float> v(n), a(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = u(rng), a[i] = u(rng);
+      auto expect = v, got = v, pub = v;
+      for (std::size_t i = 0; i < n; ++i) expect[i] = expect[i] + a[i];
+      kernels::add_into_variants[isa](got.data(), a.data(), n);
+      kernels::add_into(pub.data(), a.data(), n);
+      CHECK(same_bits(got, expect));
+      CHECK(same_bits(pub, expect));
+    }
+  });
 }

@@ -6,16 +6,60 @@
 
 #include <brisk/core/base/isa.hpp>
 #include <brisk/core/engine/ops/axpy.hpp>
+#include <brisk/core/engine/ops/kernels_isa.hpp>
 #include <brisk/core/engine/ops/op.hpp>
 #include <brisk/core/engine/ops/window.hpp>
 
 namespace brisk::kernels {
 
-BRISK_CLONES
-void dense_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
-                   const float* weight, int out) {
+namespace {
+
+// The bodies are always_inline: each is compiled into the baseline, AVX2 and AVX-512
+// variants below (BRISK_DENSE_VARIANTS), so each gets its own vector code.
+__attribute__((always_inline)) inline void dense_scatter_body(
+    float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
+    const float* weight, int out) {
   for (std::size_t e = 0; e < ids.size(); ++e)
     axpy(v, payload[e], weight + static_cast<std::size_t>(ids[e]) * out, out);
+}
+
+__attribute__((always_inline)) inline void dense_gather_body(float* v, const float* x, int in,
+                                                             const float* weight, int out) {
+  for (int i = 0; i < in; ++i)
+    if (x[i] != 0.0f) axpy(v, x[i], weight + static_cast<std::size_t>(i) * out, out);
+}
+
+// The variants of both kernels for one target (ATTR) and name suffix.
+#define BRISK_DENSE_VARIANTS(ATTR, SUFFIX)                                                    \
+  ATTR void dense_scatter_##SUFFIX(float* v, std::span<const std::int32_t> ids,              \
+                                   std::span<const float> payload, const float* weight,      \
+                                   int out) {                                                \
+    dense_scatter_body(v, ids, payload, weight, out);                                        \
+  }                                                                                          \
+  ATTR void dense_gather_##SUFFIX(float* v, const float* x, int in, const float* weight,     \
+                                  int out) {                                                 \
+    dense_gather_body(v, x, in, weight, out);                                                \
+  }
+
+BRISK_DENSE_VARIANTS(, baseline)
+#if BRISK_ISA_VARIANTS
+BRISK_DENSE_VARIANTS(BRISK_TARGET_AVX2, avx2)
+BRISK_DENSE_VARIANTS(BRISK_TARGET_AVX512, avx512)
+#endif
+#undef BRISK_DENSE_VARIANTS
+
+}  // namespace
+
+const IsaTable<DenseScatterFn> dense_scatter_variants =
+    BRISK_ISA_TABLE(dense_scatter_baseline, dense_scatter_avx2, dense_scatter_avx512);
+const IsaTable<DenseGatherFn> dense_gather_variants =
+    BRISK_ISA_TABLE(dense_gather_baseline, dense_gather_avx2, dense_gather_avx512);
+
+// The public kernels: the best variant for this CPU, chosen once.
+void dense_scatter(float* v, std::span<const std::int32_t> ids, std::span<const float> payload,
+                   const float* weight, int out) {
+  static const DenseScatterFn best = dense_scatter_variants.best();
+  best(v, ids, payload, weight, out);
 }
 
 void dense_scatter_ref(float* v, std::span<const std::int32_t> ids,
@@ -25,10 +69,9 @@ void dense_scatter_ref(float* v, std::span<const std::int32_t> ids,
       v[o] = v[o] + payload[e] * weight[static_cast<std::size_t>(ids[e]) * out + o];
 }
 
-BRISK_CLONES
 void dense_gather(float* v, const float* x, int in, const float* weight, int out) {
-  for (int i = 0; i < in; ++i)
-    if (x[i] != 0.0f) axpy(v, x[i], weight + static_cast<std::size_t>(i) * out, out);
+  static const DenseGatherFn best = dense_gather_variants.best();
+  best(v, x, in, weight, out);
 }
 
 }  // namespace brisk::kernels
