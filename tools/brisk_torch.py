@@ -38,7 +38,7 @@ class _ClipFloorFn(torch.autograd.Function):
     def forward(ctx, x, levels, max_value):
         ctx.save_for_backward(x)
         ctx.max_value = max_value
-        # Same operation order as brisk's forward (core/graph.hpp): x*2^K/m, floor, clamp,
+        # Same operation order as brisk's forward (core/graph/forward.cpp): x*2^K/m, floor, clamp,
         # then *m/2^K, all in the tensor's dtype.
         q = torch.clamp(torch.floor(x * levels / max_value), 0.0, levels - 1.0)
         return q * max_value / levels
