@@ -4,7 +4,7 @@
 //
 // Layers are calibrated in forward order; when layer l is calibrated every earlier layer
 // already spikes with its own corrections, so l corrects the error it actually receives.
-// The spiking outputs come from the engine itself (core/engine.hpp, Record::Counts), so
+// The spiking outputs come from the engine itself (core/engine/engine.hpp, Record::Counts), so
 // calibration measures exactly what `brisk run` will simulate. Stages, each optional:
 //  - weights:   closed-form ridge least squares of the layer's synaptic current on the
 //               spiking input rates against the ANN's pre-activation (cached inputs, one

@@ -8,7 +8,7 @@
 // weights-only HDF5 plus the architecture JSON (`arch`), Keras 3 `.keras` zip archives, and
 // the native "brisk ANN HDF5" schema (docs/native-schema.md, written by tools/brisk_torch.py).
 //
-// The result follows core/graph.hpp: channels-first activations, cross-correlation kernels,
+// The result follows core/graph/graph.hpp: channels-first activations, cross-correlation kernels,
 // explicit pads, Flatten order made explicit, BatchNorm as an Affine layer (fold it with
 // conversion/passes/fold_batchnorm), stand-alone activations fused into their producer where
 // that producer is linear and has no other consumer. Graph::meta gets "format", "source",

@@ -47,7 +47,7 @@ std::vector<float> payloads(const LayerSpec& ls, float z, int T) {
   return out;
 }
 
-// The recurrence of each model, written independently of neurons/models.hpp.
+// The recurrence of each model, written independently of the models in neurons/.
 std::vector<float> reference(const LayerSpec& ls, float z, int T) {
   const float th = ls.threshold.at(0);
   float v = 0.0f;

@@ -1,5 +1,5 @@
 // Operator by operator: the engine against the float reference forward pass (forward() in
-// core/graph.hpp) on small hand-built graphs with random dyadic weights (fixed seeds).
+// core/graph/forward.cpp) on small hand-built graphs with random dyadic weights (fixed seeds).
 //
 // How the comparisons are made exact:
 //  - Augmented neurons, threshold 1, unbounded coefficient, T = 1: one step sends
