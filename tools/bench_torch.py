@@ -9,7 +9,7 @@ Runs (with the same thread count, torch.set_num_threads):
   and brisk itself (`brisk bench --json`) for IF direct T and radix K, then prints brisk's
   images/s as a ratio to each.
 
-  /usr/bin/python3 tools/bench_torch.py --brisk build/bin/brisk --threads 2
+  /usr/bin/python3 tools/bench_torch.py --brisk build/bin/brisk --threads 2   # sweeps --batches
   /usr/bin/python3 tools/bench_torch.py --brisk-json if.json radix.json   # reuse results
 
 Network: conv 16@3x3 -> ReLU -> avgpool 2 -> conv 32@3x3 -> ReLU -> avgpool 2 -> flatten ->
@@ -121,7 +121,9 @@ def main():
     ap.add_argument("--snn-samples", type=int, default=1000, help="images for the PyTorch SNN")
     ap.add_argument("--timesteps", type=int, default=32)
     ap.add_argument("--digits", type=int, default=8)
-    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--batch", type=int, help="one PyTorch batch size (default: sweep --batches)")
+    ap.add_argument("--batches", default="16,64,256,1024",
+                    help="PyTorch batch sizes to sweep; each PyTorch figure is its best one")
     args = ap.parse_args()
 
     if args.brisk_json:
@@ -136,13 +138,16 @@ def main():
     import_torch()
     torch.set_num_threads(args.threads)
     net = make_net()
-    ann = ann_images_per_s(net, load_images(args.samples), args.batch)
-    snn = snn_images_per_s(net, load_images(args.snn_samples), args.batch, args.timesteps)
+    # PyTorch at its best settings: on CPU its speed depends strongly on the batch size.
+    batches = [args.batch] if args.batch else [int(b) for b in args.batches.split(",")]
+    x_ann, x_snn = load_images(args.samples), load_images(args.snn_samples)
+    ann, ann_b = max((ann_images_per_s(net, x_ann, b), b) for b in batches)
+    snn, snn_b = max((snn_images_per_s(net, x_snn, b, args.timesteps), b) for b in batches)
 
-    print(f"threads {args.threads}, torch {torch.__version__}, batch {args.batch}, "
+    print(f"threads {args.threads}, torch {torch.__version__}, batches {','.join(map(str, batches))}, "
           f"brisk network {b_if['network']}")
-    print(f"PyTorch dense ANN                 {ann:12.1f} images/s ({args.samples} images)")
-    print(f"PyTorch IF SNN, T={args.timesteps:<3}            {snn:12.1f} images/s ({args.snn_samples} images)")
+    print(f"PyTorch dense ANN                 {ann:12.1f} images/s ({args.samples} images, best batch {ann_b})")
+    print(f"PyTorch IF SNN, T={args.timesteps:<3}            {snn:12.1f} images/s ({args.snn_samples} images, best batch {snn_b})")
     print(f"brisk IF direct, T={b_if['timesteps']:<3}           {b_if['images_per_s']:12.1f} images/s"
           f" (accuracy {b_if['accuracy']:.4f})\n"
           f"  = {b_if['images_per_s'] / snn:6.2f}x the PyTorch SNN (target >= 10x)")
