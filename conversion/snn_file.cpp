@@ -18,18 +18,6 @@ namespace {
 
 // ---- names of enums in the file ----------------------------------------------------------
 
-const char* neuron_name(NeuronKind n) {
-  switch (n) {
-    case NeuronKind::None: return "none";
-    case NeuronKind::IF: return "if";
-    case NeuronKind::Radix: return "radix";
-    case NeuronKind::DoubleThreshold: return "double_threshold";
-    case NeuronKind::Augmented: return "augmented";
-    case NeuronKind::Readout: return "readout";
-  }
-  return "?";
-}
-
 template <class E, std::size_t N>
 E parse_enum(const std::string& text, const std::pair<const char*, E> (&table)[N], const std::string& where) {
   for (const auto& [name, value] : table)
@@ -43,10 +31,6 @@ E parse_name(const std::string& text, std::optional<E> (*lookup)(std::string_vie
   throw InputError(fmt::format("{}: unknown value '{}'", where, text));
 }
 
-constexpr std::pair<const char*, NeuronKind> kNeurons[] = {
-    {"none", NeuronKind::None},       {"if", NeuronKind::IF},
-    {"radix", NeuronKind::Radix},     {"double_threshold", NeuronKind::DoubleThreshold},
-    {"augmented", NeuronKind::Augmented}, {"readout", NeuronKind::Readout}};
 constexpr std::pair<const char*, ResetMode> kResets[] = {
     {"subtract", ResetMode::Subtract}, {"zero", ResetMode::Zero}};
 
@@ -100,7 +84,7 @@ void write_spec(Writer& w, const Conversion& c) {
   for (std::size_t i = 0; i < s.layers.size(); ++i) {
     const LayerSpec& l = s.layers[i];
     const std::string p = layer_group("snn", i);
-    w.string_attr(p, "neuron", neuron_name(l.neuron));
+    w.string_attr(p, "neuron", neurons::name(l.neuron));
     w.string_attr(p, "reset", l.reset == ResetMode::Zero ? "zero" : "subtract");
     w.float_attr(p, "leak", l.leak);
     w.float_attr(p, "bias_scale", l.bias_scale);
@@ -231,7 +215,7 @@ SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float
   for (std::size_t i = 0; i < g.layers.size(); ++i) {
     const std::string p = layer_group("snn", i);
     LayerSpec l;
-    l.neuron = parse_enum(r.str(p, "neuron"), kNeurons, r.path() + ": " + p + " neuron");
+    l.neuron = parse_name<NeuronKind>(r.str(p, "neuron"), neurons::from_name, r.path() + ": " + p + " neuron");
     l.reset = parse_enum(r.str(p, "reset"), kResets, r.path() + ": " + p + " reset");
     l.leak = r.number(p, "leak");
     l.bias_scale = r.number(p, "bias_scale");

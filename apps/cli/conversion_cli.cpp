@@ -8,6 +8,7 @@
 
 #include <brisk/conversion/import/load_model.hpp>
 #include <brisk/core/base/error.hpp>
+#include <brisk/neurons/neuron.hpp>
 
 namespace brisk::cli {
 
@@ -131,17 +132,7 @@ std::string range_text(const std::vector<float>& v) {
   return fmt::format("{:.4g}..{:.4g} ({} ch)", *lo, *hi, v.size());
 }
 
-const char* neuron_label(NeuronKind n) {
-  switch (n) {
-    case NeuronKind::None: return "-";
-    case NeuronKind::IF: return "IF";
-    case NeuronKind::Radix: return "radix";
-    case NeuronKind::DoubleThreshold: return "double-thr";
-    case NeuronKind::Augmented: return "augmented";
-    case NeuronKind::Readout: return "readout";
-  }
-  return "?";
-}
+const char* neuron_label(NeuronKind n) { return neurons::traits(n).label; }
 
 }  // namespace
 
