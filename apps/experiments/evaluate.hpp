@@ -2,6 +2,7 @@
 // The ANN and its converted SNN on a dataset: float accuracy, one simulation beside it,
 // agreement between the two, and the figures as JSON (the keys of `brisk run --json`).
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads);
 double ann_accuracy(const Graph& g, const Dataset& d, int threads,
                     std::vector<int>* predictions = nullptr);
 
+// InputError naming the dataset (its label file) and the first label value that is not
+// one of the model's output classes (a label >= the readout's size would score 0%).
+void check_labels(const Graph& g, const Dataset& d);
+
 // One simulation of a converted network beside its ANN.
 struct Evaluation {
   std::string data;
@@ -34,10 +39,26 @@ struct Evaluation {
   RunResult result;
 };
 
+// The memory a run may take by default (--max-memory).
+inline constexpr std::uint64_t kDefaultMaxMemory = std::uint64_t{8} << 30;  // 8 GiB
+
+// An estimate of the memory run() takes for `samples` samples of `net` over `steps`
+// steps on `threads` workers, computed in checked arithmetic (saturating at UINT64_MAX)
+// before anything is allocated: per worker, every layer's state vectors, its spike train
+// sized for a quarter of its neurons firing each step (the engine's own reservation rule,
+// without its cap) and the per-step counters; plus the per-sample results.
+std::uint64_t estimate_run_bytes(const SpikingNetwork& net, int steps, int threads, std::size_t samples);
+
+// UsageError naming -T/--timesteps and --max-memory when estimate_run_bytes() exceeds
+// `max_memory`.
+void check_run_memory(const SpikingNetwork& net, int steps, int threads, std::size_t samples,
+                      std::uint64_t max_memory);
+
 // Simulates `c` on `d` for `timesteps` steps (0 = the T it was converted for).
-// InputError for an empty dataset or samples that do not fit the model.
+// InputError for an empty dataset or samples that do not fit the model; UsageError when
+// the run would need more than `max_memory` (check_run_memory).
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy = {});
+                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);
 
 nlohmann::json evaluation_json(const Evaluation& e);
 
