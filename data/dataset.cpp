@@ -1,4 +1,5 @@
 #include <brisk/data/dataset.hpp>
+#include <brisk/data/decode.hpp>
 
 #include <fmt/format.h>
 
@@ -32,7 +33,16 @@ data::Array read_array(const data::ArraySource& src, std::uint64_t max_bytes) {
   auto ext = data::file_extension(src.path);
   if (ext == ".npz") return data::read_npz(src.path, src.member, max_bytes);
   if (ext == ".h5" || ext == ".hdf5" || ext == ".hdf") return data::read_hdf5_array(src.path, src.member);
-  auto bytes = data::read_file(src.path, max_bytes);
+  return data::decode_file_bytes(data::read_file(src.path, max_bytes), src.path, max_bytes);
+}
+
+}  // namespace
+
+namespace data {
+
+Array decode_file_bytes(std::vector<std::byte> bytes, const std::string& path, std::uint64_t max_bytes) {
+  const ArraySource src{path, ""};
+  const auto ext = file_extension(path);
   if (ext == ".npy") return data::parse_npy(std::move(bytes), src.path, max_bytes);
   if (data::is_gzip(bytes)) {
     // Decompress only as much as the image's own header declares (within the limit): a
@@ -51,7 +61,7 @@ data::Array read_array(const data::ArraySource& src, std::uint64_t max_bytes) {
   return data::parse_idx(std::move(bytes), src.path, max_bytes);
 }
 
-}  // namespace
+}  // namespace data
 
 Dataset load_dataset(const std::string& spec, const LoadOptions& opts) {
   data::DataSpec parsed = data::parse_spec(spec, opts);
