@@ -46,45 +46,6 @@ void check_labels(const Graph& g, const Dataset& d) {
                                    d.source, d.y[i], i, classes, classes - 1));
 }
 
-std::uint64_t estimate_run_bytes(const SpikingNetwork& net, int steps, int threads, std::size_t samples) {
-  constexpr std::uint64_t kSaturated = UINT64_MAX;
-  std::optional<std::uint64_t> total = 0;
-  auto add = [&](std::optional<std::uint64_t> v) { total = total && v ? checked_add(*total, *v) : std::nullopt; };
-  auto mul = [](std::optional<std::uint64_t> a, std::uint64_t b) { return a ? checked_mul(*a, b) : std::nullopt; };
-  const auto t = static_cast<std::uint64_t>(std::max(steps, 1));
-  // Per worker.
-  std::optional<std::uint64_t> worker = 0;
-  auto add_w = [&](std::optional<std::uint64_t> v) { worker = worker && v ? checked_add(*worker, *v) : std::nullopt; };
-  for (const auto& p : net.layers()) {
-    const std::uint64_t n = p.size();
-    add_w(checked_mul(n, 6 * sizeof(float)));                      // v, aux, drive, analog, acc, ...
-    add_w(mul(checked_mul(n / 4 + 1, t), 2 * sizeof(std::int32_t)));  // spike train: ids + payload
-    add_w(checked_mul(t, sizeof(std::uint32_t)));                   // its step offsets
-    add_w(checked_mul(n / 16 + 1, t * sizeof(std::uint16_t)));      // IF firing bits per step
-  }
-  add_w(checked_mul(t, sizeof(std::uint64_t)));                     // correct-at-step counters
-  const std::uint64_t workers =
-      std::max<std::uint64_t>(1, std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max(threads, 1)),
-                                                         (samples + 3) / 4));
-  add(mul(worker, workers));
-  add(checked_mul(samples, 3 * sizeof(std::uint64_t)));             // predictions, spikes, SOPs
-  add(checked_mul(t, 2 * sizeof(double)));                          // accuracy at step
-  return total.value_or(kSaturated);
-}
-
-void check_run_memory(const SpikingNetwork& net, int steps, int threads, std::size_t samples,
-                      std::uint64_t max_memory) {
-  const std::uint64_t need = estimate_run_bytes(net, steps, threads, samples);
-  if (need <= max_memory) return;
-  auto gib = [](std::uint64_t b) { return static_cast<double>(b) / static_cast<double>(1ull << 30); };
-  throw UsageError(fmt::format("-T/--timesteps: a run of T = {} steps on {} worker thread(s) needs an "
-                               "estimated {} GiB, beyond --max-memory {:.3g} GiB (lower -T/--timesteps "
-                               "or --threads, or raise --max-memory)",
-                               steps, std::max(threads, 1),
-                               need == UINT64_MAX ? std::string("> 16 EiB") : fmt::format("{:.3g}", gib(need)),
-                               gib(max_memory)));
-}
-
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
                     const EnergyModel& energy, std::uint64_t max_memory) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
@@ -93,7 +54,7 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   // Before anything is simulated or allocated for the run.
   const SpikingNetwork net = compile(c.graph, c.spec);
   check_run_memory(net, net.is_radix() || timesteps <= 0 ? net.total_steps() : timesteps,
-                   resolve_threads(threads), d.count(), max_memory);
+                   resolve_threads(threads), d.count(), max_memory);  // before the ANN's pass too
   Evaluation e;
   e.data = d.source;
   e.samples = d.count();
@@ -105,6 +66,7 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   RunOptions ro;
   ro.threads = threads;
   ro.timesteps = timesteps;
+  ro.max_memory = max_memory;
   ro.energy = energy;
   e.energy = energy;
   // The model's input shape: a vector-input model reads image samples flattened.

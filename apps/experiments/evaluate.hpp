@@ -39,26 +39,11 @@ struct Evaluation {
   RunResult result;
 };
 
-// The memory a run may take by default (--max-memory).
-inline constexpr std::uint64_t kDefaultMaxMemory = std::uint64_t{8} << 30;  // 8 GiB
-
-// An estimate of the memory run() takes for `samples` samples of `net` over `steps`
-// steps on `threads` workers, computed in checked arithmetic (saturating at UINT64_MAX)
-// before anything is allocated: per worker, every layer's state vectors, its spike train
-// sized for a quarter of its neurons firing each step (the engine's own reservation rule,
-// without its cap) and the per-step counters; plus the per-sample results.
-std::uint64_t estimate_run_bytes(const SpikingNetwork& net, int steps, int threads, std::size_t samples);
-
-// UsageError naming -T/--timesteps and --max-memory when estimate_run_bytes() exceeds
-// `max_memory`.
-void check_run_memory(const SpikingNetwork& net, int steps, int threads, std::size_t samples,
-                      std::uint64_t max_memory);
-
 // Simulates `c` on `d` for `timesteps` steps (0 = the T it was converted for).
 // InputError for an empty dataset or samples that do not fit the model; UsageError when
 // the run would need more than `max_memory` (check_run_memory).
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);
+                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);  // engine.hpp
 
 nlohmann::json evaluation_json(const Evaluation& e);
 
