@@ -205,7 +205,14 @@ Array parse_npy(std::vector<std::byte> bytes, const std::string& origin, std::ui
                                      ? "truncated .npy header" : "not a .npy file (bad magic)",
                                  bytes.size()));
   auto layout = read_layout(bytes, origin, max_bytes);
-  if (!layout) throw InputError(fmt::format("{}: truncated .npy header", origin));
+  if (!layout) {
+    const std::size_t preamble = bytes[6] == std::byte{1} ? 10 : 12;
+    throw InputError(bytes.size() < preamble
+                         ? fmt::format("{}: truncated .npy header (the {}-byte file ends inside its "
+                                       "{}-byte preamble)",
+                                       origin, bytes.size(), preamble)
+                         : fmt::format("{}: truncated .npy header", origin));
+  }
   NpyLayout& l = *layout;
   Array a;
   a.origin = origin;
