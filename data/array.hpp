@@ -12,6 +12,11 @@
 
 namespace brisk::data {
 
+// Elements per array any reader accepts (2^32): beyond it, a file is refused before
+// anything is allocated. The bytes per array have their own limit, raisable by flag
+// (LoadOptions::max_input_bytes, --max-input-bytes).
+inline constexpr std::uint64_t kMaxArrayElements = std::uint64_t{1} << 32;
+
 enum class DType : std::uint8_t { boolean, u8, i8, u16, i16, u32, i32, u64, i64, f32, f64 };
 
 const char* dtype_name(DType t);     // numpy's spelling: "uint8", "float32", ...

@@ -22,12 +22,17 @@ struct Dataset {
   }
 };
 
+inline constexpr std::uint64_t kDefaultMaxInputBytes = std::uint64_t{4} << 30;  // 4 GiB
+
 struct LoadOptions {
   std::size_t offset = 0;         // first sample taken
   std::size_t samples = 0;        // 0 = all from offset on
   bool nhwc = false;              // the file's images are channels-last: transpose to NCHW
   std::string x_name = "x_test";  // HDF5 dataset names
   std::string y_name = "y_test";
+  // Bytes of one input array as decoded (after decompression), checked before it is
+  // allocated (docs/datasets.md "Limits"; --max-input-bytes).
+  std::uint64_t max_input_bytes = kDefaultMaxInputBytes;
 };
 
 // Loads a dataset named by one spec string:

@@ -3,8 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <iostream>
+#include <filesystem>
 #include <thread>
+
+#include <brisk/apps/experiments/files.hpp>
 
 #include <brisk/core/base/error.hpp>
 
@@ -43,7 +48,50 @@ void add_data_options(po::options_description& options, const char* flag, bool r
       ("offset", po::value<std::size_t>()->default_value(0), "skip the first K samples")
       ("nhwc", po::bool_switch(), "the file's images are channels-last (N,H,W,C): transpose to NCHW")
       ("x-name", po::value<std::string>()->default_value("x_test"), "HDF5 dataset holding the samples")
-      ("y-name", po::value<std::string>()->default_value("y_test"), "HDF5 dataset holding the labels");
+      ("y-name", po::value<std::string>()->default_value("y_test"), "HDF5 dataset holding the labels")
+      ("max-input-bytes", po::value<std::string>()->default_value("4G"),
+       "refuse an input array (after decompression) larger than this: 4G, 512M, ...");
+}
+
+std::uint64_t parse_size(const std::string& text, const char* flag) {
+  auto bad = [&] {
+    return UsageError(fmt::format("--{}: '{}' is not a size (a positive number of bytes, optionally "
+                                  "with K, M, G or T)",
+                                  flag, text));
+  };
+  double v = 0;
+  std::size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw bad();
+  }
+  std::string suffix = text.substr(used);
+  if (!suffix.empty() && (suffix.back() == 'B' || suffix.back() == 'b')) suffix.pop_back();
+  if (!suffix.empty() && (suffix.back() == 'i')) suffix.pop_back();
+  double scale = 1;
+  if (suffix.size() > 1) throw bad();
+  if (!suffix.empty()) {
+    switch (std::toupper(static_cast<unsigned char>(suffix[0]))) {
+      case 'K': scale = 0x1p10; break;
+      case 'M': scale = 0x1p20; break;
+      case 'G': scale = 0x1p30; break;
+      case 'T': scale = 0x1p40; break;
+      default: throw bad();
+    }
+  }
+  const double bytes = v * scale;
+  if (!(bytes >= 1) || !std::isfinite(bytes) || bytes >= 0x1p63) throw bad();
+  return static_cast<std::uint64_t>(bytes);
+}
+
+void add_memory_option(po::options_description& options) {
+  options.add_options()("max-memory", po::value<std::string>()->default_value("8G"),
+                        "refuse a simulation whose estimated memory is beyond this: 8G, 64G, ...");
+}
+
+std::uint64_t max_memory(const po::variables_map& vm) {
+  return parse_size(vm["max-memory"].as<std::string>(), "max-memory");
 }
 
 Dataset load_data(const po::variables_map& vm, const char* flag) {
@@ -53,6 +101,7 @@ Dataset load_data(const po::variables_map& vm, const char* flag) {
   o.nhwc = vm["nhwc"].as<bool>();
   o.x_name = vm["x-name"].as<std::string>();
   o.y_name = vm["y-name"].as<std::string>();
+  o.max_input_bytes = parse_size(vm["max-input-bytes"].as<std::string>(), "max-input-bytes");
   return load_dataset(vm[flag].as<std::string>(), o);
 }
 
@@ -73,6 +122,39 @@ EnergyModel energy_model(const po::variables_map& vm) {
     throw UsageError(fmt::format("--pj-ac and --pj-mac must be >= 0, got {:g} and {:g}",
                                  e.pj_per_ac, e.pj_per_mac));
   return e;
+}
+
+void add_force_option(po::options_description& options) {
+  options.add_options()("force", po::bool_switch(), "replace output files that already exist");
+}
+
+std::vector<std::string> input_paths(const po::variables_map& vm, std::initializer_list<const char*> flags) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  for (const char* flag : flags) {
+    if (!vm.count(flag)) continue;
+    const std::string value = vm[flag].as<std::string>();
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      std::size_t comma = value.find(',', start);
+      std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::error_code ec;
+      // FILE.h5:X (an HDF5 or NPZ member after a colon): the file is the part before it.
+      if (!fs::exists(item, ec))
+        if (auto colon = item.find(':'); colon != std::string::npos) item.resize(colon);
+      if (!item.empty()) out.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+void check_output_flag(const po::variables_map& vm, const char* flag, const char* shown,
+                       const std::vector<std::string>& inputs, const std::string& suffix) {
+  if (!vm.count(flag)) return;
+  const bool force = vm.count("force") && vm["force"].as<bool>();
+  experiments::check_output(vm[flag].as<std::string>() + suffix, inputs, force, shown);
 }
 
 void add_thread_option(po::options_description& options) {

@@ -48,11 +48,13 @@ int cmd_bench(int argc, char** argv) {
       ("micro-seconds", po::value<double>()->default_value(1.0, "1"), "duration of the micro-benchmark (0 = skip)")
       ("micro-only", "run only the dense-scatter micro-benchmark")
       ("json", po::value<std::string>(), "also write the figures as JSON to FILE");
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
 
+  check_output_flag(vm, "json", "--json", input_paths(vm, {"model", "data"}));
   nlohmann::json out;
   const double micro_seconds = vm["micro-seconds"].as<double>();
   const double density = vm["micro-density"].as<double>();

@@ -35,6 +35,7 @@ int cmd_convert(int argc, char** argv) {
       ("output,o", po::value<std::string>()->required(), "converted network file to write");
   add_conversion_options(opts);
   add_thread_option(opts);
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
@@ -42,6 +43,7 @@ int cmd_convert(int argc, char** argv) {
   const ConvertOptions co = conversion_options(vm);
   const std::string model = vm["model"].as<std::string>();
   const std::string out = vm["output"].as<std::string>();
+  check_output_flag(vm, "output", "-o", input_paths(vm, {"model", "arch", "calib-data"}));
 
   const auto t0 = std::chrono::steady_clock::now();
   const Conversion c = experiments::convert_model(model, input_options(vm), co);

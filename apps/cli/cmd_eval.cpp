@@ -38,11 +38,13 @@ int cmd_eval(int argc, char** argv) {
        "rotate convolution kernels of Theano-trained files: auto, flip, no-flip")
       ("fold-bn", po::bool_switch(), "fold BatchNorm layers into the preceding Dense/Conv2D first")
       ("json", po::value<std::string>(), "also write the results to this JSON file");
+  add_force_option(opts);
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
   const int threads = thread_count(vm);
+  check_output_flag(vm, "json", "--json", input_paths(vm, {"model", "data", "arch"}));
   ImportOptions io;
   io.arch = vm["arch"].as<std::string>();
   io.theano_flip = parse_theano_flip(vm["theano-flip"].as<std::string>());
@@ -52,6 +54,7 @@ int cmd_eval(int argc, char** argv) {
   int folded = vm["fold-bn"].as<bool>() ? fold_batchnorm(g) : 0;
   const Dataset d = load_data(vm);
   check_sample_shape(g, d.shape, d.source);
+  experiments::check_labels(g, d);
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
 
   const auto start = std::chrono::steady_clock::now();

@@ -56,6 +56,8 @@ int cmd_run(int argc, char** argv) {
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
+  add_memory_option(opts);
+  add_force_option(opts);
   add_energy_options(opts);
   po::positional_options_description pos;
   pos.add("network", 1);
@@ -63,6 +65,12 @@ int cmd_run(int argc, char** argv) {
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
   const std::string path = vm["network"].as<std::string>();
   const int threads = thread_count(vm);
+  const auto inputs = input_paths(vm, {"network", "data", "arch", "calib-data"});
+  check_output_flag(vm, "json", "--json", inputs);
+  check_output_flag(vm, "save", "--save", inputs);
+  if (vm.count("json") && vm.count("save") &&
+      vm["json"].as<std::string>() == vm["save"].as<std::string>())
+    throw UsageError("--json and --save name the same file");
 
   // A converted file runs as converted unless --timesteps is given explicitly.
   Conversion c;
@@ -85,7 +93,7 @@ int cmd_run(int argc, char** argv) {
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
-  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm));
+  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm));
 
   std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
                            converted ? "" : ", converted in memory", c.spec.timesteps);

@@ -76,6 +76,8 @@ int cmd_sweep(int argc, char** argv) {
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
+  add_memory_option(opts);
+  add_force_option(opts);
   add_energy_options(opts);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -85,6 +87,7 @@ int cmd_sweep(int argc, char** argv) {
   experiments::SweepOptions so;
   so.base = conversion_options(vm);
   so.energy = energy_model(vm);
+  so.max_memory = max_memory(vm);
   so.methods = parse_list(vm["methods"].as<std::string>());
   for (const auto& m : so.methods) {
     parse_method(m);  // UsageError for an unknown one
@@ -99,6 +102,9 @@ int cmd_sweep(int argc, char** argv) {
   so.aug_timesteps = parse_int_list(vm["aug-timesteps"].as<std::string>(), "aug-timesteps");
   const std::string model = vm["model"].as<std::string>();
   const std::string prefix = vm["out"].as<std::string>();
+  const auto inputs = input_paths(vm, {"model", "data", "arch", "calib-data"});
+  for (const char* ext : {".md", ".csv", ".json", ".png", ".svg"})
+    check_output_flag(vm, "out", "--out", inputs, ext);
 
   const experiments::ConversionInputs in = experiments::load_conversion_inputs(model, input_options(vm), true);
   const Dataset d = load_data(vm);

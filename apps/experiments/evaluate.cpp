@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <brisk/core/base/shape.hpp>
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/base/parallel.hpp>
@@ -31,10 +36,25 @@ double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<i
   return d.count() ? static_cast<double>(correct) / static_cast<double>(d.count()) : 0.0;
 }
 
+void check_labels(const Graph& g, const Dataset& d) {
+  if (g.output < 0 || static_cast<std::size_t>(g.output) >= g.layers.size()) return;
+  const std::size_t classes = shape_size(g.layers[static_cast<std::size_t>(g.output)].out_shape);
+  for (std::size_t i = 0; i < d.y.size(); ++i)
+    if (d.y[i] < 0 || static_cast<std::size_t>(d.y[i]) >= classes)
+      throw InputError(fmt::format("{}: label {} (sample {}) is not one of the model's {} classes "
+                                   "(0 to {}): wrong label file or wrong model",
+                                   d.source, d.y[i], i, classes, classes - 1));
+}
+
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy) {
+                    const EnergyModel& energy, std::uint64_t max_memory) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
   check_sample_shape(c.ann, d.shape, d.source);
+  check_labels(c.ann, d);
+  // Before anything is simulated or allocated for the run.
+  const SpikingNetwork net = compile(c.graph, c.spec);
+  check_run_memory(net, net.is_radix() || timesteps <= 0 ? net.total_steps() : timesteps,
+                   resolve_threads(threads), d.count(), max_memory);  // before the ANN's pass too
   Evaluation e;
   e.data = d.source;
   e.samples = d.count();
@@ -43,10 +63,10 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   e.quantized_reference = c.spec.method == "radix";
   if (e.quantized_reference) e.ref_accuracy = ann_accuracy(reference_ann(c), d, threads, &ref_pred);
   else e.ref_accuracy = e.ann_accuracy, ref_pred = ann_pred;
-  const SpikingNetwork net = compile(c.graph, c.spec);
   RunOptions ro;
   ro.threads = threads;
   ro.timesteps = timesteps;
+  ro.max_memory = max_memory;
   ro.energy = energy;
   e.energy = energy;
   // The model's input shape: a vector-input model reads image samples flattened.

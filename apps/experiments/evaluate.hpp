@@ -2,6 +2,7 @@
 // The ANN and its converted SNN on a dataset: float accuracy, one simulation beside it,
 // agreement between the two, and the figures as JSON (the keys of `brisk run --json`).
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads);
 double ann_accuracy(const Graph& g, const Dataset& d, int threads,
                     std::vector<int>* predictions = nullptr);
 
+// InputError naming the dataset (its label file) and the first label value that is not
+// one of the model's output classes (a label >= the readout's size would score 0%).
+void check_labels(const Graph& g, const Dataset& d);
+
 // One simulation of a converted network beside its ANN.
 struct Evaluation {
   std::string data;
@@ -35,9 +40,10 @@ struct Evaluation {
 };
 
 // Simulates `c` on `d` for `timesteps` steps (0 = the T it was converted for).
-// InputError for an empty dataset or samples that do not fit the model.
+// InputError for an empty dataset or samples that do not fit the model; UsageError when
+// the run would need more than `max_memory` (check_run_memory).
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy = {});
+                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);  // engine.hpp
 
 nlohmann::json evaluation_json(const Evaluation& e);
 

@@ -39,7 +39,7 @@ SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOpt
   const Conversion c = convert_loaded(in, co);
   SweepRow r;
   r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const Evaluation e = evaluate(c, d, 0, o.base.threads, o.energy);
+  const Evaluation e = evaluate(c, d, 0, o.base.threads, o.energy, o.max_memory);
   const double n = static_cast<double>(e.samples);
   r.method = config.method;
   r.stage = config.stage;

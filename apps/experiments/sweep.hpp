@@ -1,12 +1,14 @@
 #pragma once
 // A sweep: one model converted with every requested method and calibration stage at every
 // requested T, each simulated on one dataset; the rows as Markdown, CSV and JSON tables.
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/conversion/convert.hpp>
 #include <brisk/core/engine/metrics.hpp>
@@ -21,6 +23,7 @@ struct SweepOptions {
   std::vector<std::pair<std::string, CalibrationOptions>> stages;  // name, stages (ridge: base's)
   std::vector<int> timesteps;      // rate and termap
   std::vector<int> aug_timesteps;  // augmap
+  std::uint64_t max_memory = kDefaultMaxMemory;  // per run (evaluate)
 };
 
 // One conversion + simulation.

@@ -5,7 +5,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
+
+#include <brisk/core/base/shape.hpp>
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/base/parallel.hpp>
@@ -17,6 +22,45 @@ using sim::LayerState;
 using sim::Simulator;
 using sim::Worker;
 using Clock = std::chrono::steady_clock;
+
+std::uint64_t estimate_run_bytes(const SpikingNetwork& net, int steps, int threads, std::size_t samples) {
+  constexpr std::uint64_t kSaturated = UINT64_MAX;
+  std::optional<std::uint64_t> total = 0;
+  auto add = [&](std::optional<std::uint64_t> v) { total = total && v ? checked_add(*total, *v) : std::nullopt; };
+  auto mul = [](std::optional<std::uint64_t> a, std::uint64_t b) { return a ? checked_mul(*a, b) : std::nullopt; };
+  const auto t = static_cast<std::uint64_t>(std::max(steps, 1));
+  // Per worker.
+  std::optional<std::uint64_t> worker = 0;
+  auto add_w = [&](std::optional<std::uint64_t> v) { worker = worker && v ? checked_add(*worker, *v) : std::nullopt; };
+  for (const auto& p : net.layers()) {
+    const std::uint64_t n = p.size();
+    add_w(checked_mul(n, 6 * sizeof(float)));                      // v, aux, drive, analog, acc, ...
+    add_w(mul(checked_mul(n / 4 + 1, t), 2 * sizeof(std::int32_t)));  // spike train: ids + payload
+    add_w(checked_mul(t, sizeof(std::uint32_t)));                   // its step offsets
+    add_w(checked_mul(n / 16 + 1, t * sizeof(std::uint16_t)));      // IF firing bits per step
+  }
+  add_w(checked_mul(t, sizeof(std::uint64_t)));                     // correct-at-step counters
+  const std::uint64_t workers =
+      std::max<std::uint64_t>(1, std::min<std::uint64_t>(static_cast<std::uint64_t>(std::max(threads, 1)),
+                                                         (samples + 3) / 4));
+  add(mul(worker, workers));
+  add(checked_mul(samples, 3 * sizeof(std::uint64_t)));             // predictions, spikes, SOPs
+  add(checked_mul(t, 2 * sizeof(double)));                          // accuracy at step
+  return total.value_or(kSaturated);
+}
+
+void check_run_memory(const SpikingNetwork& net, int steps, int threads, std::size_t samples,
+                      std::uint64_t max_memory) {
+  const std::uint64_t need = estimate_run_bytes(net, steps, threads, samples);
+  if (need <= max_memory) return;
+  auto gib = [](std::uint64_t b) { return static_cast<double>(b) / static_cast<double>(1ull << 30); };
+  throw UsageError(fmt::format("-T/--timesteps: a run of T = {} steps on {} worker thread(s) needs an "
+                               "estimated {} GiB, beyond --max-memory {:.3g} GiB (lower -T/--timesteps "
+                               "or --threads, or raise --max-memory)",
+                               steps, std::max(threads, 1),
+                               need == UINT64_MAX ? std::string("> 16 EiB") : fmt::format("{:.3g}", gib(need)),
+                               gib(max_memory)));
+}
 
 RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions& opts) {
   if (data.shape != net.input_shape())
@@ -34,6 +78,8 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
     if (l < 0 || static_cast<std::size_t>(l) >= nl) throw UsageError(fmt::format("record layer {} does not exist", l));
     recorded[static_cast<std::size_t>(l)] = opts.record != Record::None;
   }
+  check_run_memory(net, net.is_radix() || opts.timesteps <= 0 ? net.total_steps() : opts.timesteps,
+                   resolve_threads(opts.threads), count, opts.max_memory);
   const Simulator sim(net, opts, recorded, /*digit_level=*/false);
 
   RunResult r;

@@ -41,6 +41,9 @@ enum class Record {
   Counts,    // MeanRate + per sample per neuron payload sums            -> counts
 };
 
+// The memory a run may take by default (--max-memory).
+inline constexpr std::uint64_t kDefaultMaxMemory = std::uint64_t{8} << 30;  // 8 GiB
+
 struct RunOptions {
   int threads = 0;        // 0 = all cores
   int timesteps = 0;      // 0 = spec.timesteps (ignored by radix networks: K per layer)
@@ -51,7 +54,20 @@ struct RunOptions {
   bool keep_logits = false;        // RunResult::logits (final readout values)
   bool time_layers = false;        // per-layer wall time (small overhead)
   EnergyModel energy;
+  std::uint64_t max_memory = kDefaultMaxMemory;  // run() refuses a larger estimate (check_run_memory)
 };
+
+// An estimate of the memory run() takes for `samples` samples of `net` over `steps`
+// steps on `threads` workers, computed in checked arithmetic (saturating at UINT64_MAX)
+// before anything is allocated: per worker, every layer's state vectors, its spike train
+// sized for a quarter of its neurons firing each step (the engine's own reservation rule,
+// without its cap) and the per-step counters; plus the per-sample results.
+std::uint64_t estimate_run_bytes(const SpikingNetwork& net, int steps, int threads, std::size_t samples);
+
+// UsageError naming -T/--timesteps and --max-memory when estimate_run_bytes() exceeds
+// `max_memory`. run() calls it first (so do conversions that simulate, e.g. calibration).
+void check_run_memory(const SpikingNetwork& net, int steps, int threads, std::size_t samples,
+                      std::uint64_t max_memory);
 
 struct LayerResult {
   std::string name;

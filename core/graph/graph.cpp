@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include <brisk/core/base/error.hpp>
@@ -93,17 +95,44 @@ namespace {
                                what));
 }
 
+// Elements of one layer's per-sample tensor (and so any one dimension): shape arithmetic
+// on values read from a file is done in 64 bits and refused beyond this, never wrapped.
+constexpr std::int64_t kMaxLayerElements = INT32_MAX;
+
+// A dimension computed in 64 bits, refused when it is not in [1, kMaxLayerElements].
+int checked_extent(const Layer& l, std::int64_t v, const char* what) {
+  if (v < 1) bad_layer(l, fmt::format("{} would be {} (an output size must be positive)", what, v));
+  if (v > kMaxLayerElements)
+    bad_layer(l, fmt::format("{} would be {}, beyond the limit of {}", what, v, kMaxLayerElements));
+  return static_cast<int>(v);
+}
+
+// The shape checked as a whole: every dimension positive, the product within the limit.
+std::vector<int> checked_shape(const Layer& l, std::vector<int> shape, const char* what) {
+  if (shape.empty()) bad_layer(l, fmt::format("{} is empty", what));
+  for (int d : shape)
+    if (d < 1) bad_layer(l, fmt::format("{} {} has a dimension {} (dimensions must be positive)", what,
+                                        shape_str(shape), d));
+  if (!checked_shape_size(shape, static_cast<std::uint64_t>(kMaxLayerElements)))
+    bad_layer(l, fmt::format("{} {} has more than {} elements", what, shape_str(shape),
+                             kMaxLayerElements));
+  return shape;
+}
+
 // Output extent of a window sliding over a padded axis; throws when the window does not fit.
 int window_out(const Layer& l, int in, int pad_lo, int pad_hi, int kernel, int stride,
                const char* axis) {
   if (kernel < 1 || stride < 1 || pad_lo < 0 || pad_hi < 0)
-    bad_layer(l, fmt::format("bad {} geometry: kernel {}, stride {}, pads {},{}", axis, kernel,
-                             stride, pad_lo, pad_hi));
-  int padded = in + pad_lo + pad_hi;
+    bad_layer(l, fmt::format("bad {} geometry: kernel {}, stride {}, pads {},{} (kernel and stride "
+                             "must be >= 1, pads >= 0)",
+                             axis, kernel, stride, pad_lo, pad_hi));
+  const std::int64_t padded = std::int64_t{in} + pad_lo + pad_hi;
   if (padded < kernel)
     bad_layer(l, fmt::format("kernel {} larger than the padded input {} along {}", kernel, padded,
                              axis));
-  return (padded - kernel) / stride + 1;
+  if (padded > kMaxLayerElements)
+    bad_layer(l, fmt::format("padded {} {} is beyond the limit of {}", axis, padded, kMaxLayerElements));
+  return checked_extent(l, (padded - kernel) / stride + 1, axis);
 }
 
 std::vector<int> window_shape(const Layer& l, const std::vector<int>& in, int channels) {
@@ -117,6 +146,7 @@ void require_rank(const Layer& l, const std::vector<int>& in, std::size_t rank) 
 }
 
 void check_weight(const Layer& l, const std::vector<int>& expected) {
+  checked_shape(l, expected, "weight shape");
   if (l.weight_shape != expected)
     bad_layer(l, fmt::format("weight shape {} contradicts the expected {}", shape_str(l.weight_shape),
                              shape_str(expected)));
@@ -153,36 +183,54 @@ std::vector<int> infer_one(const Graph& g, const Layer& l) {
       require_rank(l, in(0), 1);
       if (l.weight_shape.size() != 2) bad_layer(l, "Dense weight must be 2-d [in][out]");
       check_weight(l, {in(0)[0], l.weight_shape[1]});
-      return {l.weight_shape[1]};
+      return checked_shape(l, {l.weight_shape[1]}, "output shape");
     }
     case OpKind::Conv2D: {
       require_rank(l, in(0), 3);
       if (l.weight_shape.size() != 4) bad_layer(l, "Conv2D weight must be 4-d [cout][cin][kh][kw]");
       check_weight(l, {l.weight_shape[0], in(0)[0], l.kernel_h, l.kernel_w});
-      return window_shape(l, in(0), l.weight_shape[0]);
+      return checked_shape(l, window_shape(l, in(0), l.weight_shape[0]), "output shape");
     }
     case OpKind::AvgPool2D:
     case OpKind::MaxPool2D:
       require_rank(l, in(0), 3);
-      return window_shape(l, in(0), in(0)[0]);
+      return checked_shape(l, window_shape(l, in(0), in(0)[0]), "output shape");
     case OpKind::GlobalAvgPool2D:
       require_rank(l, in(0), 3);
       return {in(0)[0]};
-    case OpKind::Flatten:
+    case OpKind::Flatten: {
       if (in(0).size() != 1 && in(0).size() != 3)
         bad_layer(l, fmt::format("cannot flatten {}", shape_str(in(0))));
-      return {static_cast<int>(shape_size(in(0)))};
-    case OpKind::Reshape:
+      // Inputs were checked when inferred; a graph built in memory may skip that.
+      const auto n = checked_shape_size(in(0), static_cast<std::uint64_t>(kMaxLayerElements));
+      if (!n) bad_layer(l, fmt::format("cannot flatten {} (more than {} elements)", shape_str(in(0)),
+                                       kMaxLayerElements));
+      return checked_shape(l, {checked_extent(l, static_cast<std::int64_t>(*n), "flattened size")},
+                           "output shape");
+    }
+    case OpKind::Reshape: {
       // The importer sets the target shape in out_shape.
-      if (l.out_shape.empty() || shape_size(l.out_shape) != shape_size(in(0)) ||
-          (l.out_shape.size() != 1 && l.out_shape.size() != 3))
+      if (l.out_shape.size() != 1 && l.out_shape.size() != 3)
+        bad_layer(l, fmt::format("cannot reshape {} to {} (the target must be {{N}} or {{C,H,W}})",
+                                 shape_str(in(0)), shape_str(l.out_shape)));
+      for (int d : l.out_shape)
+        if (d < 1)
+          bad_layer(l, fmt::format("cannot reshape {} to {} (target dimensions must be positive)",
+                                   shape_str(in(0)), shape_str(l.out_shape)));
+      const auto target = checked_shape_size(l.out_shape, static_cast<std::uint64_t>(kMaxLayerElements));
+      if (!target || *target != checked_shape_size(in(0)))
         bad_layer(l, fmt::format("cannot reshape {} to {}", shape_str(in(0)), shape_str(l.out_shape)));
       return l.out_shape;
+    }
     case OpKind::ZeroPad2D:
       require_rank(l, in(0), 3);
       if (std::min({l.pad_top, l.pad_bottom, l.pad_left, l.pad_right}) < 0)
         bad_layer(l, "negative padding");
-      return {in(0)[0], in(0)[1] + l.pad_top + l.pad_bottom, in(0)[2] + l.pad_left + l.pad_right};
+      return checked_shape(
+          l,
+          {in(0)[0], checked_extent(l, std::int64_t{in(0)[1]} + l.pad_top + l.pad_bottom, "padded height"),
+           checked_extent(l, std::int64_t{in(0)[2]} + l.pad_left + l.pad_right, "padded width")},
+          "output shape");
     case OpKind::Affine: {
       auto channels = static_cast<std::size_t>(in(0).empty() ? 0 : in(0)[0]);
       if (l.scale.size() != channels || l.shift.size() != channels)
@@ -199,14 +247,17 @@ std::vector<int> infer_one(const Graph& g, const Layer& l) {
       return in(0);
     case OpKind::Concat: {
       std::vector<int> out = in(0);
+      if (out.empty()) bad_layer(l, "concatenates an empty shape");
+      std::int64_t channels = out[0];
       for (std::size_t k = 1; k < l.inputs.size(); ++k) {
         const auto& s = in(k);
         if (s.size() != out.size() || !std::equal(s.begin() + 1, s.end(), out.begin() + 1))
           bad_layer(l, fmt::format("concatenates {} with {} along channels", shape_str(s),
                                    shape_str(in(0))));
-        out[0] += s[0];
+        channels += s[0];
       }
-      return out;
+      out[0] = checked_extent(l, channels, "concatenated channels");
+      return checked_shape(l, out, "output shape");
     }
   }
   bad_layer(l, "unknown operation");
@@ -221,6 +272,7 @@ void infer_shapes(Graph& g) {
   if ((first.out_shape.size() != 1 && first.out_shape.size() != 3) ||
       std::any_of(first.out_shape.begin(), first.out_shape.end(), [](int d) { return d < 1; }))
     bad_layer(first, fmt::format("input shape {} is not {{C,H,W}} or {{N}}", shape_str(first.out_shape)));
+  checked_shape(first, first.out_shape, "input shape");
   check_activation(first);
   for (std::size_t i = 1; i < g.layers.size(); ++i) {
     Layer& l = g.layers[i];
