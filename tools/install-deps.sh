@@ -16,6 +16,11 @@ packages=(
   dataset-fashion-mnist
 )
 
+# --fuzz: also clang with libFuzzer (the optional BRISK_FUZZ build, docs/fuzzing.md).
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

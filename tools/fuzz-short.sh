@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (clang, -DBRISK_FUZZ=ON, ASan+UBSan) and runs each for a short
+# time (BRISK_CI_FUZZ_SECONDS, default 30), seeded from tests/fuzz/corpus/<reader> and the
+# regressions. CI runs it; the long runs (>= 10 minutes per harness) are done by hand, see
+# docs/fuzzing.md. Exits non-zero on any finding.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh --fuzz
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBRISK_FUZZ=ON -DBRISK_BUILD_TESTS=ON
+fuzzers=$(cmake --build build-fuzz --target help | sed -n 's/^\(fuzz_[a-z0-9_]*\): .*/\1/p' | grep -v '^fuzz_replay_' | sort -u)
+cmake --build build-fuzz -j2 --target $fuzzers
+for f in $fuzzers; do
+  reader=${f#fuzz_}
+  corpus=$(mktemp -d)
+  for d in tests/fuzz/corpus/$reader tests/fuzz/regressions/$reader; do
+    [ -d "$d" ] && cp -r "$d"/. "$corpus"/ || true
+  done
+  build-fuzz/bin/$f -max_total_time=${BRISK_CI_FUZZ_SECONDS:-30} -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
+  rm -rf "$corpus"
+done
