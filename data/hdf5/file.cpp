@@ -82,23 +82,38 @@ bool File::is_dataset(const std::string& path) const {
   return H5Iget_type(h.get()) == H5I_DATASET;
 }
 
+namespace {
+
+// Far above any model's layer count; a damaged or hostile group claiming more is refused
+// rather than listed (docs/security.md).
+constexpr hsize_t kMaxChildren = 1 << 20;
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+  auto& names = *static_cast<std::vector<std::string>*>(out);
+  if (names.size() >= kMaxChildren) return 1;  // stop: the caller reports it
+  names.emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
 std::vector<std::string> File::children(const std::string& group) const {
   QuietErrors quiet;
   Handle g = open_object(group);
   H5G_info_t info{};
   if (H5Iget_type(g.get()) != H5I_GROUP || H5Gget_info(g.get(), &info) < 0)
     throw InputError(fmt::format("{}: not a group", where(group)));
+  if (info.nlinks > kMaxChildren)
+    throw InputError(fmt::format("{}: the group claims {} members (at most {} are listed)",
+                                 where(group), info.nlinks, kMaxChildren));
+  // One pass in the group's own order (by-index lookups by name are quadratic on groups
+  // without a name index), sorted afterwards.
   std::vector<std::string> names;
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    ssize_t n = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
-                                   H5P_DEFAULT);
-    if (n < 0) throw InputError(fmt::format("{}: cannot list members", where(group)));
-    std::string name(static_cast<std::size_t>(n) + 1, '\0');
-    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(),
-                       H5P_DEFAULT);
-    name.resize(static_cast<std::size_t>(n));
-    names.push_back(std::move(name));
-  }
+  names.reserve(static_cast<std::size_t>(info.nlinks));
+  hsize_t idx = 0;
+  const herr_t r = H5Literate(g.get(), H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect_name, &names);
+  if (r < 0) throw InputError(fmt::format("{}: cannot list members", where(group)));
+  if (r > 0) throw InputError(fmt::format("{}: more than {} members", where(group), kMaxChildren));
   std::sort(names.begin(), names.end());
   return names;
 }
