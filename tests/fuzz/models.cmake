@@ -13,9 +13,13 @@ foreach(reader IN LISTS brisk_fuzz_models)
                  ${fuzz_model_dir}/model_file.hpp)
   target_link_libraries(fuzz_replay_${reader} PRIVATE brisk::conversion brisk_hdf5io brisk_options)
   brisk_test_internal_headers(fuzz_replay_${reader} brisk_conversion)
-  add_test(NAME fuzz_replay_${reader}
-           COMMAND fuzz_replay_${reader} ${fuzz_model_dir}/regressions/${reader} ${fuzz_model_dir}/corpus/${reader})
-  set_tests_properties(fuzz_replay_${reader} PROPERTIES TIMEOUT 300)
+  set(inputs ${fuzz_model_dir}/regressions/${reader} ${fuzz_model_dir}/corpus/${reader})
+  if(NOT reader STREQUAL "keras_config")  # whole files: also the import fixtures and bad models
+    list(APPEND inputs ${PROJECT_BINARY_DIR}/tests/import/fixtures ${PROJECT_BINARY_DIR}/tests/import/malformed/files)
+  endif()
+  add_test(NAME fuzz_replay_${reader} COMMAND fuzz_replay_${reader} ${inputs})
+  set_tests_properties(fuzz_replay_${reader} PROPERTIES
+    FIXTURES_REQUIRED "import_fixtures;malformed_models" TIMEOUT 300)
   if(BRISK_FUZZ)
     add_executable(fuzz_${reader} ${fuzz_model_dir}/fuzz_${reader}.cpp ${fuzz_model_dir}/model_file.hpp)
     target_link_libraries(fuzz_${reader} PRIVATE brisk::conversion brisk_hdf5io brisk_options)
