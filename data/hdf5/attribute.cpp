@@ -91,6 +91,7 @@ std::vector<std::string> File::strings_attr(const std::string& object, const std
     // On disk each element is a global-heap reference: a 4-byte length, the heap's address
     // and a 4-byte index. A stored size that disagrees means a damaged header, which
     // libhdf5 may not survive reading.
+    check_global_heaps();
     Handle fcpl(H5Fget_create_plist(handle_.get()), H5Pclose);
     std::size_t addr = 0, len = 0;
     if (!fcpl.valid() || H5Pget_sizes(fcpl.get(), &addr, &len) < 0) throw bad();
@@ -102,7 +103,10 @@ std::vector<std::string> File::strings_attr(const std::string& object, const std
         H5Tset_cset(mem.get(), H5Tget_cset(type)) < 0)
       throw bad();
     std::vector<char*> ptrs(d.count, nullptr);
-    if (H5Aread(a.get(), mem.get(), ptrs.data()) < 0) throw bad();
+    if (H5Aread(a.get(), mem.get(), ptrs.data()) < 0) {
+      H5Dvlen_reclaim(mem.get(), d.space.get(), H5P_DEFAULT, ptrs.data());  // a partial read
+      throw bad();
+    }
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     H5Dvlen_reclaim(mem.get(), d.space.get(), H5P_DEFAULT, ptrs.data());
   } else {
