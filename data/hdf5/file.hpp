@@ -86,6 +86,7 @@ class File {
   // Before the first variable-length string read: the file's global heap collections
   // checked (file.cpp); InputError for a damaged one.
   void check_global_heaps() const;
+  void check_fits(std::size_t bytes, const std::string& what) const;  // attribute.cpp
 
   Handle handle_;
   std::string label_;
