@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <limits>
 
+#include <brisk/conversion/import/checked_json.hpp>
+#include <brisk/conversion/import/importers.hpp>
 #include <brisk/data/hdf5/file.hpp>
 #include <brisk/data/hdf5/writer.hpp>
 #include <brisk/core/base/error.hpp>
@@ -33,6 +35,27 @@ E parse_name(const std::string& text, std::optional<E> (*lookup)(std::string_vie
 
 constexpr std::pair<const char*, ResetMode> kResets[] = {
     {"subtract", ResetMode::Subtract}, {"zero", ResetMode::Zero}};
+constexpr std::pair<const char*, FlattenOrder> kFlattenOrders[] = {
+    {"CHW", FlattenOrder::CHW}, {"HWC", FlattenOrder::HWC}};
+constexpr std::pair<const char*, int> kMethods[] = {
+    {"rate", 0}, {"radix", 1}, {"termap", 2}, {"augmap", 3}};
+
+// Every float of a converted file: finite; `normal` ones (thresholds, scales, leaks, V0)
+// also not subnormal, since the engine divides by them or compares against them.
+enum class Check { finite, normal };
+
+bool acceptable(float v, Check c) {
+  if (!std::isfinite(v)) return false;
+  return c == Check::finite || std::fpclassify(v) != FP_SUBNORMAL;
+}
+
+void check_values(const std::vector<float>& v, Check c, const std::string& path,
+                  const std::string& layer, const std::string& what) {
+  for (float x : v)
+    if (!acceptable(x, c))
+      throw InputError(fmt::format("{}: layer '{}': {} holds {} (not a {} number)", path, layer, what,
+                                   x, c == Check::finite ? "finite" : "finite, normal"));
+}
 
 std::string layer_group(const std::string& graph, std::size_t i) {
   return fmt::format("{}/layers/L{:04d}", graph, i);
@@ -167,7 +190,11 @@ Graph read_graph(const Reader& r, const std::string& root) {
     l.kernel_h = k[0], l.kernel_w = k[1], l.stride_h = s[0], l.stride_w = s[1];
     l.pad_top = pads[0], l.pad_bottom = pads[1], l.pad_left = pads[2], l.pad_right = pads[3];
     l.avg_count_pad = r.integer(p, "count_include_pad") != 0;
-    l.flatten_order = r.str(p, "flatten_order") == "HWC" ? FlattenOrder::HWC : FlattenOrder::CHW;
+    l.flatten_order = parse_enum(r.str(p, "flatten_order"), kFlattenOrders,
+                                 r.path() + ": " + p + " flatten_order");
+    if (r.has_attr(p, "act_max") && !acceptable(l.act_max, Check::normal))
+      throw InputError(fmt::format("{}: layer '{}': act_max {} is not a finite, normal number",
+                                   r.path(), l.name, l.act_max));
     if (r.has(p + "/weight")) {
       auto w = r.floats(p + "/weight");
       l.weight = std::move(w.data);
@@ -176,6 +203,10 @@ Graph read_graph(const Reader& r, const std::string& root) {
     if (r.has(p + "/bias")) l.bias = r.floats(p + "/bias").data;
     if (r.has(p + "/scale")) l.scale = r.floats(p + "/scale").data;
     if (r.has(p + "/shift")) l.shift = r.floats(p + "/shift").data;
+    check_values(l.weight, Check::finite, r.path(), l.name, p + "/weight");
+    check_values(l.bias, Check::finite, r.path(), l.name, p + "/bias");
+    check_values(l.scale, Check::finite, r.path(), l.name, p + "/scale");
+    check_values(l.shift, Check::finite, r.path(), l.name, p + "/shift");
     for (int in : l.inputs)
       if (in < 0 || static_cast<std::size_t>(in) >= i)
         throw InputError(fmt::format("{}: layer '{}' has an input index out of order", r.path(), l.name));
@@ -183,6 +214,7 @@ Graph read_graph(const Reader& r, const std::string& root) {
   }
   if (g.output < 0 || static_cast<std::size_t>(g.output) >= g.layers.size())
     throw InputError(fmt::format("{}: {} output index out of range", r.path(), root));
+  detail::check_output_is_final(g, r.path() + ": /" + root);
   try {
     validate(g);
   } catch (const InputError& e) {
@@ -204,8 +236,12 @@ std::uint64_t parse_seed(const std::string& text, const std::string& path) {
 SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float>>& lambda) {
   SnnSpec s;
   s.method = r.str("snn", "method");
+  parse_enum(s.method, kMethods, r.path() + ": /snn method");
   s.encoder = parse_name<EncoderKind>(r.str("snn", "encoder"), encoders::from_name, r.path() + ": /snn encoder");
   s.input_scale = r.number("snn", "input_scale");
+  if (!acceptable(s.input_scale, Check::normal) || !(s.input_scale > 0))
+    throw InputError(fmt::format("{}: /snn input_scale {} is not a positive, finite, normal number",
+                                 r.path(), s.input_scale));
   s.input_radix_base = r.integer("snn", "input_radix_base");
   s.input_radix_digits = r.integer("snn", "input_radix_digits");
   s.timesteps = r.integer("snn", "timesteps");
@@ -217,8 +253,16 @@ SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float
     LayerSpec l;
     l.neuron = parse_name<NeuronKind>(r.str(p, "neuron"), neurons::from_name, r.path() + ": " + p + " neuron");
     l.reset = parse_enum(r.str(p, "reset"), kResets, r.path() + ": " + p + " reset");
+    const std::string& name = g.layers[i].name;
     l.leak = r.number(p, "leak");
+    if (!acceptable(l.leak, Check::normal) && l.leak != 0.0f)
+      throw InputError(fmt::format("{}: layer '{}': leak {} is not a finite, normal number", r.path(), name, l.leak));
+    if (l.leak < 0 || l.leak > 1)
+      throw InputError(fmt::format("{}: layer '{}': leak {} is outside [0, 1]", r.path(), name, l.leak));
     l.bias_scale = r.number(p, "bias_scale");
+    if (!acceptable(l.bias_scale, Check::normal))
+      throw InputError(fmt::format("{}: layer '{}': bias_scale {} is not a finite, normal number",
+                                   r.path(), name, l.bias_scale));
     l.radix_base = r.integer(p, "radix_base");
     l.radix_digits = r.integer(p, "radix_digits");
     l.max_coefficient = r.integer(p, "max_coefficient");
@@ -226,10 +270,15 @@ SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float
     l.threshold = r.floats(p + "/threshold").data;
     if (r.has(p + "/v0")) l.v0 = r.floats(p + "/v0").data;
     if (r.has(p + "/lambda")) lambda[i] = r.floats(p + "/lambda").data;
+    if (l.max_coefficient < 0)
+      throw InputError(fmt::format("{}: layer '{}': max_coefficient {} is negative", r.path(), name,
+                                   l.max_coefficient));
     for (float t : l.threshold)
-      if (!(t > 0) || !std::isfinite(t))
-        throw InputError(fmt::format("{}: layer '{}' has a non-positive or non-finite threshold",
-                                     r.path(), g.layers[i].name));
+      if (!(t > 0) || !acceptable(t, Check::normal))
+        throw InputError(fmt::format("{}: layer '{}' has a threshold {} (not a positive, finite, "
+                                     "normal number)", r.path(), name, t));
+    check_values(l.v0, Check::normal, r.path(), name, p + "/v0");
+    check_values(lambda[i], Check::normal, r.path(), name, p + "/lambda");
     s.layers.push_back(std::move(l));
   }
   return s;
@@ -294,7 +343,11 @@ Conversion read_snn(const std::string& path) {
     if (r.has("provenance/calib_indices"))
       c.calib_indices = r.int64s("provenance/calib_indices");
   }
-  if (r.has_attr("", "calibration_report")) c.calibration_report = r.str("", "calibration_report");
+  if (r.has_attr("", "calibration_report")) {
+    c.calibration_report = r.str("", "calibration_report");
+    if (!c.calibration_report.empty())  // printed as JSON by run and sweep
+      detail::parse_json_capped(c.calibration_report, path + ": calibration_report");
+  }
   return c;
 }
 

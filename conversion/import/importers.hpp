@@ -28,6 +28,10 @@ struct KerasSource {
 Graph read_keras(const KerasSource& src, const ImportOptions& opts);
 Graph read_native(const h5::File& file);
 
+// InputError naming `source` when g.output is an input of another layer (a hidden layer
+// named as the output: the run would score it against the labels).
+void check_output_is_final(const Graph& g, const std::string& source);
+
 // Fuses each stand-alone Activation into its producer when that producer is linear and the
 // activation is its only consumer (Conv2D + Activation('relu') -> Conv2D with act ReLU).
 void fuse_activations(Graph& g);

@@ -29,10 +29,17 @@ Graph KerasReader::read() {
   std::string backend = src_.backend;
   if (backend.empty() && top_.contains("backend") && top_["backend"].is_string()) backend = top_["backend"];
   decide_flip(backend);
-  for (const auto& kl : layers_) convert(kl);
+  for (const auto& kl : layers_) {
+    try {
+      convert(kl);
+    } catch (const json::exception& e) {  // a config value of a type the checks above missed
+      fail(kl, fmt::format("malformed config ({})", e.what()));
+    }
+  }
   if (!index_.count(output_name_))
     throw InputError(fmt::format("{}: output layer '{}' is not in the model", src_.source, output_name_));
   g_.output = index_.at(output_name_);
+  check_output_is_final(g_, src_.source);
   g_.meta["source"] = src_.source;
   g_.meta["format"] = src_.layout == KerasWeightLayout::Keras3Archive ? "keras-archive" : "keras-hdf5";
   g_.meta["model_class"] = model_class_;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <brisk/conversion/import/checked_json.hpp>
 #include <brisk/conversion/import/keras_reader.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -13,25 +14,23 @@ namespace brisk::detail::keras {
 // Layers
 // ---------------------------------------------------------------------------------------
 
-std::pair<int, int> KerasReader::int_pair(const json& v, std::pair<int, int> fallback) {
-  if (v.is_number_integer()) return {v.get<int>(), v.get<int>()};
-  if (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer())
-    return {v[0].get<int>(), v[1].get<int>()};
-  return fallback;
-}
 
 std::pair<Act, float> KerasReader::activation(const KLayer& kl, const json& value) const {
   std::string name = "linear";
-  if (value.is_string()) name = value;
+  if (value.is_string()) name = value.get<std::string>();
   else if (value.is_object() && value.contains("config") && value["config"].is_string())
-    name = value["config"];  // Keras 3 may serialize a function reference
-  else if (value.is_object() && value.contains("class_name")) name = value["class_name"];
-  else if (!value.is_null()) fail(kl, fmt::format("unreadable activation {}", value.dump()));
+    name = value["config"].get<std::string>();  // Keras 3 may serialize a function reference
+  else if (value.is_object() && value.contains("class_name") && value["class_name"].is_string())
+    name = value["class_name"].get<std::string>();
+  else if (!value.is_null()) fail(kl, fmt::format("unreadable activation {}", short_dump(value)));
   if (name == "linear") return {Act::Linear, 0.0f};
   if (name == "relu") return {Act::ReLU, 0.0f};
   if (name == "relu6") return {Act::ClippedReLU, 6.0f};
   if (name == "softmax") return {Act::Softmax, 0.0f};
-  fail(kl, fmt::format("unsupported activation '{}'", name));
+  const bool plain = name.size() <= 48 && std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+    return ch >= 0x20 && ch < 0x7f;
+  });
+  fail(kl, fmt::format("unsupported activation {}", plain ? "'" + name + "'" : short_dump(json(name))));
 }
 
 namespace {
@@ -60,32 +59,32 @@ Layer& KerasReader::add(const KLayer& kl, OpKind op) {
 
 // TensorFlow's 'same' padding: the total is split with the extra pixel at the bottom/right.
 std::pair<int, int> KerasReader::same_pads(int in, int kernel, int stride) const {
-  const int out = (in + stride - 1) / stride;
-  const int total = std::max((out - 1) * stride + kernel - in, 0);
-  return {total / 2, total - total / 2};
+  // 64-bit: in, kernel and stride are each at most kMaxConfigInt and stride >= 1.
+  const std::int64_t out = (std::int64_t{in} + stride - 1) / stride;
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + kernel - in, 0);  // < kernel
+  return {static_cast<int>(total / 2), static_cast<int>(total - total / 2)};
 }
 
 void KerasReader::conv2d(const KLayer& kl) {
   const json& c = kl.cfg;
   check_format(kl);
-  const int filters = c.contains("filters") ? c["filters"].get<int>() : c.value("nb_filter", -1);
-  auto [kh, kw] = int_pair(c.value("kernel_size", json()), {c.value("nb_row", -1), c.value("nb_col", -1)});
-  auto [sh, sw] = int_pair(c.contains("strides") ? c["strides"] : c.value("subsample", json()), {1, 1});
-  const std::string padding = c.contains("padding") ? c["padding"].get<std::string>()
-                                                    : c.value("border_mode", std::string("valid"));
-  if (int_pair(c.value("dilation_rate", json()), {1, 1}) != std::pair{1, 1} ||
-      int_pair(c.value("atrous_rate", json()), {1, 1}) != std::pair{1, 1})
+  const int filters = cfg_int(kl, {"filters", "nb_filter"}, -1, 1);
+  auto [kh, kw] = cfg_pair(kl, {"kernel_size"}, {-1, -1}, 1);
+  if (kh < 0) kh = cfg_int(kl, {"nb_row"}, -1, 1), kw = cfg_int(kl, {"nb_col"}, -1, 1);
+  auto [sh, sw] = cfg_pair(kl, {"strides", "subsample"}, {1, 1}, 1);
+  const std::string padding = cfg_enum(kl, {"padding", "border_mode"}, "valid", {"valid", "same"});
+  if (cfg_pair(kl, {"dilation_rate"}, {1, 1}, 1) != std::pair{1, 1} ||
+      cfg_pair(kl, {"atrous_rate"}, {1, 1}, 1) != std::pair{1, 1})
     fail(kl, "dilated convolutions are not supported");
-  if (c.value("groups", 1) != 1) fail(kl, "grouped convolutions are not supported");
+  if (cfg_int(kl, {"groups"}, 1, 1) != 1) fail(kl, "grouped convolutions are not supported");
   if (filters < 1 || kh < 1 || kw < 1) fail(kl, "config lacks filters/kernel_size");
-  if (padding != "valid" && padding != "same") fail(kl, fmt::format("unsupported padding '{}'", padding));
-  const bool use_bias = c.contains("use_bias") ? c["use_bias"].get<bool>() : c.value("bias", true);
+  const bool use_bias = cfg_bool(kl, {"use_bias", "bias"}, true);
   const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 3) fail(kl, fmt::format("expects an image input, got {}", shape_str(in)));
   const int cin = in[0];
   auto w = weights(kl, use_bias ? 2 : 1, use_bias ? "kernel, bias" : "kernel");
   // Keras 1 'th' stores (out, in, kh, kw); every other variant (kh, kw, in, out).
-  const bool th_layout = c.value("dim_ordering", std::string()) == "th";
+  const bool th_layout = c.contains("dim_ordering") && c["dim_ordering"] == "th";
   const std::vector<int> expected = th_layout ? std::vector<int>{filters, cin, kh, kw}
                                               : std::vector<int>{kh, kw, cin, filters};
   if (w[0].shape != expected)
@@ -108,8 +107,8 @@ void KerasReader::conv2d(const KLayer& kl) {
 
 void KerasReader::dense(const KLayer& kl) {
   const json& c = kl.cfg;
-  const int units = c.contains("units") ? c["units"].get<int>() : c.value("output_dim", -1);
-  const bool use_bias = c.contains("use_bias") ? c["use_bias"].get<bool>() : c.value("bias", true);
+  const int units = cfg_int(kl, {"units", "output_dim"}, -1, 1);
+  const bool use_bias = cfg_bool(kl, {"use_bias", "bias"}, true);
   const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 1)
     fail(kl, fmt::format("Dense on a {} input is not supported (flatten it first)", shape_str(in)));
@@ -129,15 +128,12 @@ void KerasReader::dense(const KLayer& kl) {
 }
 
 void KerasReader::pool(const KLayer& kl, OpKind op) {
-  const json& c = kl.cfg;
   check_format(kl);
   const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 3) fail(kl, fmt::format("expects an image input, got {}", shape_str(in)));
-  auto [kh, kw] = int_pair(c.value("pool_size", json()), {2, 2});
-  auto [sh, sw] = int_pair(c.value("strides", json()), {kh, kw});
-  const std::string padding = c.contains("padding") ? c["padding"].get<std::string>()
-                                                    : c.value("border_mode", std::string("valid"));
-  if (padding != "valid" && padding != "same") fail(kl, fmt::format("unsupported padding '{}'", padding));
+  auto [kh, kw] = cfg_pair(kl, {"pool_size"}, {2, 2}, 1);
+  auto [sh, sw] = cfg_pair(kl, {"strides"}, {kh, kw}, 1);
+  const std::string padding = cfg_enum(kl, {"padding", "border_mode"}, "valid", {"valid", "same"});
   Layer& l = add(kl, op);
   l.kernel_h = kh, l.kernel_w = kw, l.stride_h = sh, l.stride_w = sw;
   if (padding == "same") {
@@ -151,7 +147,7 @@ void KerasReader::global_pool(const KLayer& kl) {
   check_format(kl);
   const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   if (in.size() != 3) fail(kl, fmt::format("expects an image input, got {}", shape_str(in)));
-  if (!kl.cfg.value("keepdims", false)) {
+  if (!cfg_bool(kl, {"keepdims"}, false)) {
     add(kl, OpKind::GlobalAvgPool2D);
     return;
   }
@@ -164,25 +160,35 @@ void KerasReader::flatten(const KLayer& kl) {
   // A Flatten given data_format=channels_first (Keras >= 2.1.6) permutes to channels-last
   // first; any other Flatten walks the tensor as stored: CHW in a channels_first model
   // (Keras < 2.1.6, Keras 1 'th'), HWC in a channels_last one.
-  const std::string f = kl.cfg.value("data_format", std::string());
+  const std::string f = cfg_enum(kl, {"data_format"}, "", {"channels_first", "channels_last"});
   Layer& l = add(kl, OpKind::Flatten);
   l.flatten_order = (f == "channels_first" || !channels_first_) ? FlattenOrder::HWC : FlattenOrder::CHW;
 }
 
 void KerasReader::reshape(const KLayer& kl) {
-  const json& t = kl.cfg.value("target_shape", json());
-  if (!t.is_array() || t.empty()) fail(kl, "config lacks target_shape");
+  const json* t = find(kl, {"target_shape"});
+  if (!t || !t->is_array() || t->empty()) fail(kl, "config lacks target_shape");
   const auto in_size = static_cast<long long>(shape_size(input_shape_of(kl)));
   std::vector<int> dims;
   long long known = 1;
   int unknown = -1;
-  for (const auto& d : t) {
-    int v = d.is_number_integer() ? d.get<int>() : -1;
-    if (v == -1) unknown = static_cast<int>(dims.size());
-    else known *= v;
+  for (const auto& d : *t) {
+    const int v = to_int(kl, "target_shape", d, -1, kMaxConfigInt);
+    if (v == 0) fail(kl, fmt::format("target_shape {} has a zero dimension", short_dump(*t)));
+    if (v == -1) {
+      if (unknown >= 0) fail(kl, fmt::format("target_shape {} has two -1 dimensions", short_dump(*t)));
+      unknown = static_cast<int>(dims.size());
+    } else {
+      known *= v;
+      if (known > in_size) fail(kl, fmt::format("target_shape {} is larger than the input", short_dump(*t)));
+    }
     dims.push_back(v);
   }
-  if (unknown >= 0 && known > 0) dims[static_cast<std::size_t>(unknown)] = static_cast<int>(in_size / known);
+  if (unknown >= 0) {
+    if (in_size % known != 0)
+      fail(kl, fmt::format("target_shape {} does not divide the input's {} elements", short_dump(*t), in_size));
+    dims[static_cast<std::size_t>(unknown)] = static_cast<int>(in_size / known);
+  }
   Layer& l = add(kl, OpKind::Reshape);
   l.out_shape = to_chw(dims, fmt::format("layer '{}' target shape", kl.name));
   // A Keras Reshape reinterprets memory: in the model's own layout.
@@ -191,21 +197,25 @@ void KerasReader::reshape(const KLayer& kl) {
 
 void KerasReader::zero_pad(const KLayer& kl) {
   check_format(kl);
-  const json& p = kl.cfg.value("padding", json(1));
+  const json* pv = find(kl, {"padding"});
+  const json p = pv ? *pv : json(1);
   int t = 0, b = 0, left = 0, r = 0;
-  if (p.is_number_integer()) {
-    t = b = left = r = p.get<int>();
+  if (p.is_number()) {
+    t = b = left = r = to_int(kl, "padding", p, 0, kMaxConfigInt);
   } else if (p.is_array() && p.size() == 2 && p[0].is_array() && p[1].is_array()) {
-    std::tie(t, b) = int_pair(p[0], {-1, -1});
-    std::tie(left, r) = int_pair(p[1], {-1, -1});
+    std::tie(t, b) = int_pair(kl, "padding", p[0], 0);
+    std::tie(left, r) = int_pair(kl, "padding", p[1], 0);
   } else if (p.is_array() && p.size() == 2) {
-    std::tie(t, left) = int_pair(p, {-1, -1});
+    std::tie(t, left) = int_pair(kl, "padding", p, 0);
     b = t, r = left;
   } else if (p.is_object()) {
-    t = p.value("top_pad", 0), b = p.value("bottom_pad", 0);
-    left = p.value("left_pad", 0), r = p.value("right_pad", 0);
+    const auto side = [&](const char* k) {
+      return p.contains(k) ? to_int(kl, fmt::format("padding.{}", k), p[k], 0, kMaxConfigInt) : 0;
+    };
+    t = side("top_pad"), b = side("bottom_pad"), left = side("left_pad"), r = side("right_pad");
+  } else {
+    fail(kl, fmt::format("unreadable padding {}", short_dump(p)));
   }
-  if (std::min({t, b, left, r}) < 0) fail(kl, fmt::format("unreadable padding {}", p.dump()));
   Layer& l = add(kl, OpKind::ZeroPad2D);
   l.pad_top = t, l.pad_bottom = b, l.pad_left = left, l.pad_right = r;
 }
@@ -220,11 +230,12 @@ void KerasReader::batchnorm(const KLayer& kl) {
   const std::vector<int> in = input_shape_of(kl);  // a copy: add() may reallocate
   json axis_v = c.value("axis", json(-1));
   if (axis_v.is_array() && axis_v.size() == 1) axis_v = axis_v[0];
-  if (!axis_v.is_number_integer() || !spatial_axis_ok(kl, axis_v.get<int>(), in.size()))
-    fail(kl, fmt::format("normalization over axis {} is not the channel axis", axis_v.dump()));
-  if (c.value("mode", 0) != 0) fail(kl, "Keras 1 BatchNormalization mode other than 0");
-  const bool scale = c.value("scale", true), center = c.value("center", true);
-  const double eps = c.value("epsilon", 1e-3);
+  if (!axis_v.is_number() || !spatial_axis_ok(kl, to_int(kl, "axis", axis_v, -8, 8), in.size()))
+    fail(kl, fmt::format("normalization over axis {} is not the channel axis", short_dump(axis_v)));
+  if (cfg_int(kl, {"mode"}, 0, 0, 2) != 0) fail(kl, "Keras 1 BatchNormalization mode other than 0");
+  const bool scale = cfg_bool(kl, {"scale"}, true), center = cfg_bool(kl, {"center"}, true);
+  const double eps = cfg_number(kl, "epsilon", 1e-3);
+  if (eps < 0) fail(kl, fmt::format("epsilon {} is negative", eps));
   const std::size_t count = static_cast<std::size_t>(scale) + static_cast<std::size_t>(center) + 2;
   auto w = weights(kl, count, "[gamma], [beta], moving_mean, moving_variance");
   const auto channels = static_cast<std::size_t>(in[0]);
@@ -245,15 +256,20 @@ void KerasReader::batchnorm(const KLayer& kl) {
     if (gamma) s *= (*gamma)[i];
     l.scale[i] = static_cast<float>(s);
     l.shift[i] = static_cast<float>((beta ? (*beta)[i] : 0.0) - mean[i] * s);
+    if (!std::isfinite(l.scale[i]) || !std::isfinite(l.shift[i]))
+      fail(kl, fmt::format("channel {}: the folded scale or shift is not finite (moving variance "
+                           "{}, epsilon {})", i, var[i], eps));
   }
 }
 
 void KerasReader::merge(const KLayer& kl, OpKind op) {
   if (kl.inbound.size() < 2) fail(kl, "needs at least two inputs");
   if (op == OpKind::Concat) {
-    const json& a = kl.cfg.contains("axis") ? kl.cfg["axis"] : kl.cfg.value("concat_axis", json(-1));
-    if (!a.is_number_integer() || !spatial_axis_ok(kl, a.get<int>(), input_shape_of(kl).size()))
-      fail(kl, fmt::format("concatenation along axis {} (only the channel axis is supported)", a.dump()));
+    const char* key = "axis";
+    const json* a = find(kl, {"axis", "concat_axis"}, &key);
+    const int axis = a ? to_int(kl, key, *a, -8, 8) : -1;
+    if (!spatial_axis_ok(kl, axis, input_shape_of(kl).size()))
+      fail(kl, fmt::format("concatenation along axis {} (only the channel axis is supported)", axis));
   }
   add(kl, op);
 }
@@ -276,7 +292,7 @@ void KerasReader::convert(const KLayer& kl) {
   const std::string& c = kl.cls;
   if (c == "InputLayer") {
     if (!g_.layers.empty()) fail(kl, "models with more than one input are not supported");
-    add_input(kl, input_shape(kl.cfg));
+    add_input(kl, input_shape(kl));
     return;
   }
   if (kl.inbound.empty()) fail(kl, "has no input");
@@ -292,10 +308,10 @@ void KerasReader::convert(const KLayer& kl) {
   else if (c == "Add") merge(kl, OpKind::Add);
   else if (c == "Concatenate") merge(kl, OpKind::Concat);
   else if (c == "Merge") {
-    const std::string mode = kl.cfg.value("mode", std::string());
+    const std::string mode = cfg_enum(kl, {"mode"}, "", {"sum", "concat"});
     if (mode == "sum") merge(kl, OpKind::Add);
     else if (mode == "concat") merge(kl, OpKind::Concat);
-    else fail(kl, fmt::format("unsupported merge mode '{}'", mode));
+    else fail(kl, "Merge lacks mode");
   } else if (is_one_of(c, {"Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
                            "AlphaDropout", "ActivityRegularization"})) {
     if (kl.inbound.size() != 1) fail(kl, "expects one input");
@@ -304,12 +320,12 @@ void KerasReader::convert(const KLayer& kl) {
     auto [act, m] = activation(kl, kl.cfg.value("activation", json("linear")));
     activation_layer(kl, act, m);
   } else if (c == "ReLU") {
-    const json mv = kl.cfg.value("max_value", json());
-    if (kl.cfg.value("negative_slope", 0.0) != 0.0 || kl.cfg.value("threshold", 0.0) != 0.0)
+    if (cfg_number(kl, "negative_slope", 0.0) != 0.0 || cfg_number(kl, "threshold", 0.0) != 0.0)
       fail(kl, "ReLU with negative_slope or threshold is not supported");
-    if (mv.is_number() && !(mv.get<double>() > 0)) fail(kl, "max_value must be positive");
-    activation_layer(kl, mv.is_number() ? Act::ClippedReLU : Act::ReLU,
-                     mv.is_number() ? mv.get<float>() : 0.0f);
+    const bool clipped = find(kl, {"max_value"}) != nullptr;
+    const double mv = cfg_number(kl, "max_value", 0.0);
+    if (clipped && !(mv > 0 && mv <= 1e30)) fail(kl, fmt::format("max_value {} must be positive", mv));
+    activation_layer(kl, clipped ? Act::ClippedReLU : Act::ReLU, static_cast<float>(mv));
   } else if (c == "Softmax") {
     activation_layer(kl, Act::Softmax, 0.0f);
   } else {

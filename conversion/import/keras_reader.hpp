@@ -16,6 +16,11 @@ namespace brisk::detail::keras {
 
 using json = nlohmann::json;
 
+// Limits on what a config may ask for (docs/security.md): any count or size a layer
+// config gives (filters, units, kernel, stride, padding, input dims), and the layers.
+inline constexpr int kMaxConfigInt = 1 << 24;
+inline constexpr std::size_t kMaxLayers = 10000;
+
 struct KLayer {
   std::string name;
   std::string cls;
@@ -40,7 +45,8 @@ class KerasReader {
   void parse_functional(const json& cfg);
   std::vector<std::string> inbound_of(const json& layer, const std::string& name) const;
   void detect_data_format();
-  std::vector<int> input_shape(const json& cfg) const;
+  std::vector<int> input_shape(const KLayer& kl) const;
+  KLayer make_klayer(const json& entry, std::size_t position) const;
   std::vector<int> to_chw(std::vector<int> keras_shape, const std::string& what) const;
 
   // -- layer conversion (keras_layers.cpp) -------------------------------------------------
@@ -71,7 +77,23 @@ class KerasReader {
   void check_format(const KLayer& kl) const;
   bool spatial_axis_ok(const KLayer& kl, int axis, std::size_t rank) const;
   std::pair<int, int> same_pads(int in, int kernel, int stride) const;
-  static std::pair<int, int> int_pair(const json& v, std::pair<int, int> fallback);
+  // Checked reads of a layer's config: the first of `keys` present and not null is read;
+  // a wrong JSON type, a fractional or out-of-range number or an unknown enum string is an
+  // InputError naming the layer, the key and the value.
+  const json* find(const KLayer& kl, std::initializer_list<const char*> keys,
+                   const char** used = nullptr) const;
+  int to_int(const KLayer& kl, const std::string& key, const json& v, int min, int max) const;
+  int cfg_int(const KLayer& kl, std::initializer_list<const char*> keys, int fallback, int min,
+              int max = kMaxConfigInt) const;
+  bool cfg_bool(const KLayer& kl, std::initializer_list<const char*> keys, bool fallback) const;
+  double cfg_number(const KLayer& kl, const char* key, double fallback) const;  // finite
+  std::string cfg_enum(const KLayer& kl, std::initializer_list<const char*> keys,
+                       const std::string& fallback, std::initializer_list<const char*> allowed) const;
+  // An int or [int, int] (each >= min), else `fallback` when absent.
+  std::pair<int, int> cfg_pair(const KLayer& kl, std::initializer_list<const char*> keys,
+                               std::pair<int, int> fallback, int min) const;
+  std::pair<int, int> int_pair(const KLayer& kl, const std::string& key, const json& v, int min) const;
+  std::string layer_format(const KLayer& kl) const;  // "" when the layer does not say
 
   const KerasSource& src_;
   const ImportOptions& opts_;

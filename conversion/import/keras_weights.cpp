@@ -58,7 +58,7 @@ std::vector<h5::FloatArray> KerasReader::weights(const KLayer& kl, std::size_t e
 // else Keras 1 'th' dim ordering (such files carry no backend).
 void KerasReader::decide_flip(const std::string& backend) {
   const bool th_ordering = std::any_of(layers_.begin(), layers_.end(), [](const KLayer& kl) {
-    return kl.cfg.value("dim_ordering", std::string()) == "th";
+    return kl.cfg.contains("dim_ordering") && kl.cfg["dim_ordering"] == "th";
   });
   switch (opts_.theano_flip) {
     case TheanoFlip::Flip: flip_ = true; break;

@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 #include <zip.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <numeric>
 #include <sstream>
 
+#include <brisk/conversion/import/checked_json.hpp>
 #include <brisk/conversion/import/importers.hpp>
 #include <brisk/conversion/passes/graph_edit.hpp>
 #include <brisk/core/base/error.hpp>
@@ -42,30 +45,68 @@ struct ZipFileCloser {
   void operator()(zip_file_t* f) const { zip_fclose(f); }
 };
 
+// Limits on a .keras member (docs/security.md): the weights file, and the JSON members.
+constexpr std::uint64_t kMaxWeightsMember = std::uint64_t{2} << 30;
+constexpr std::uint64_t kMaxJsonMember = std::uint64_t{64} << 20;
+// Deflate cannot expand by more than about 1032:1.
+constexpr std::uint64_t kMaxDeflateRatio = 1032;
+
 class ZipArchive {
  public:
   explicit ZipArchive(const std::string& path) : path_(path) {
     int err = 0;
+    std::error_code ec;
+    archive_size_ = std::filesystem::file_size(path, ec);
+    if (ec) throw InputError(fmt::format("{}: cannot read the archive ({})", path, ec.message()));
     zip_.reset(zip_open(path.c_str(), ZIP_RDONLY, &err));
     if (!zip_) throw InputError(fmt::format("{}: not a readable zip archive", path));
   }
   bool has(const std::string& name) const { return zip_name_locate(zip_.get(), name.c_str(), 0) >= 0; }
-  std::vector<unsigned char> read(const std::string& name) const {
+  // The member's bytes: its sizes checked against `limit` and the archive before
+  // allocating, its CRC-32 checked after reading.
+  std::vector<unsigned char> read(const std::string& name, std::uint64_t limit) const {
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat(zip_.get(), name.c_str(), 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
       throw InputError(fmt::format("{}: the archive has no member '{}'", path_, name));
+    const std::string member = fmt::format("{}: member '{}'", path_, name);
+    if (st.size > limit)
+      throw InputError(fmt::format("{} declares {} bytes (at most {} are read)", member, st.size, limit));
+    if (!(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD) || !(st.valid & ZIP_STAT_CRC))
+      throw InputError(fmt::format("{} has no recorded size, method or CRC", member));
+    if (st.comp_size > archive_size_)
+      throw InputError(fmt::format("{} declares {} compressed bytes in a {}-byte archive", member,
+                                   st.comp_size, archive_size_));
+    if (st.comp_method == ZIP_CM_STORE ? st.size != st.comp_size
+                                       : st.size > st.comp_size * kMaxDeflateRatio + 1024)
+      throw InputError(fmt::format("{} declares {} bytes from {} compressed (corrupt directory?)",
+                                   member, st.size, st.comp_size));
     std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen(zip_.get(), name.c_str(), 0));
     if (!f) throw InputError(fmt::format("{}: cannot open member '{}'", path_, name));
     std::vector<unsigned char> data(static_cast<std::size_t>(st.size));
     zip_int64_t got = data.empty() ? 0 : zip_fread(f.get(), data.data(), data.size());
     if (got != static_cast<zip_int64_t>(data.size()))
-      throw InputError(fmt::format("{}: member '{}' is truncated or corrupt", path_, name));
+      throw InputError(fmt::format("{} is truncated or corrupt", member));
+    // One byte more lets libzip reach the member's end (where it checks the CRC); the CRC
+    // is checked here as well, whatever libzip does.
+    unsigned char extra = 0;
+    if (zip_fread(f.get(), &extra, 1) != 0)
+      throw InputError(fmt::format("{} is corrupt ({})", member, zip_file_strerror(f.get())));
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (std::size_t at = 0; at < data.size();) {
+      const auto n = static_cast<uInt>(std::min<std::size_t>(data.size() - at, std::size_t{1} << 30));
+      crc = crc32(crc, data.data() + at, n);
+      at += n;
+    }
+    if (crc != st.crc)
+      throw InputError(fmt::format("{} is corrupt (CRC-32 {:08x}, the archive records {:08x})",
+                                   member, static_cast<std::uint32_t>(crc), st.crc));
     return data;
   }
 
  private:
   std::string path_;
+  std::uint64_t archive_size_ = 0;
   std::unique_ptr<zip_t, ZipCloser> zip_;
 };
 
@@ -78,18 +119,23 @@ Graph load_keras_archive(const std::string& path, const ImportOptions& opts) {
     src.config_json = read_text_file(opts.arch, "architecture JSON");
     src.config_origin = opts.arch;
   } else {
-    auto bytes = zip.read("config.json");
+    auto bytes = zip.read("config.json", kMaxJsonMember);
     src.config_json.assign(bytes.begin(), bytes.end());
     src.config_origin = "config.json";
   }
   if (zip.has("metadata.json")) {
-    auto bytes = zip.read("metadata.json");
-    auto meta = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    auto bytes = zip.read("metadata.json", kMaxJsonMember);
+    nlohmann::json meta;
+    try {
+      meta = detail::parse_json_capped(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                       path + ": metadata.json");
+    } catch (const InputError&) {  // metadata only names the Keras version
+    }
     if (meta.is_object() && meta.contains("keras_version") && meta["keras_version"].is_string())
       src.keras_version = meta["keras_version"];
   }
   const h5::File weights =
-      h5::File::open_image(zip.read("model.weights.h5"), path + ":model.weights.h5");
+      h5::File::open_image(zip.read("model.weights.h5", kMaxWeightsMember), path + ":model.weights.h5");
   src.weights = &weights;
   src.layout = detail::KerasWeightLayout::Keras3Archive;
   return detail::read_keras(src, opts);
@@ -150,6 +196,16 @@ TheanoFlip parse_theano_flip(const std::string& text) {
 }
 
 namespace detail {
+
+void check_output_is_final(const Graph& g, const std::string& source) {
+  if (g.output < 0 || static_cast<std::size_t>(g.output) >= g.layers.size())
+    throw InputError(fmt::format("{}: output index {} is out of range", source, g.output));
+  for (const Layer& l : g.layers)
+    for (int in : l.inputs)
+      if (in == g.output)
+        throw InputError(fmt::format("{}: output layer '{}' is a hidden layer (layer '{}' reads it)",
+                                     source, g.layers[static_cast<std::size_t>(g.output)].name, l.name));
+}
 
 void fuse_activations(Graph& g) {
   std::vector<int> replace(g.layers.size());

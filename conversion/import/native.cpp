@@ -31,6 +31,7 @@ class NativeReader {
     if (!index_.count(out))
       throw InputError(fmt::format("{}: output layer '{}' is not in layer_names", f_.label(), out));
     g_.output = index_.at(out);
+    check_output_is_final(g_, f_.label());
     g_.meta["source"] = f_.label();
     g_.meta["format"] = "brisk-hdf5";
     g_.meta["schema_version"] = std::to_string(kSchemaVersion);
@@ -77,7 +78,9 @@ class NativeReader {
     if (f_.has_attr(obj, "act_max")) {
       auto m = f_.numbers_attr(obj, "act_max");
       if (m.size() != 1) fail(name, "act_max needs one value");
-      l.act_max = static_cast<float>(m[0]);
+      const auto v = static_cast<float>(m[0]);
+      if (!std::isnormal(v) || v < 0) fail(name, fmt::format("act_max {} is not a positive normal number", m[0]));
+      l.act_max = v;
     }
     l.act_bits = ints(obj, "act_bits", 1, {0})[0];
   }

@@ -32,6 +32,14 @@ struct OpenAttr {
 
 }  // namespace
 
+// An attribute's values live in its object's header, inside the file: a dataspace claiming
+// more (a damaged header) is refused before libhdf5 allocates and converts for it.
+void File::check_fits(std::size_t bytes, const std::string& w) const {
+  hsize_t file_size = 0;
+  if (H5Fget_filesize(handle_.get(), &file_size) >= 0 && file_size > 0 && bytes > file_size)
+    throw InputError(fmt::format("{} is damaged ({} bytes in a {}-byte file)", w, bytes, file_size));
+}
+
 std::string File::attr_where(const std::string& object, const std::string& name) const {
   return fmt::format("{}: attribute '{}'", where(object), name);
 }
@@ -83,6 +91,7 @@ std::vector<std::string> File::strings_attr(const std::string& object, const std
     return InputError(fmt::format("{}: cannot read string attribute '{}'", where(object), name));
   };
   const auto storage = static_cast<std::size_t>(H5Aget_storage_size(a.get()));
+  check_fits(storage, w);
   const htri_t variable = H5Tis_variable_str(type);
   if (variable < 0) throw bad();
   std::vector<std::string> out;
@@ -91,6 +100,7 @@ std::vector<std::string> File::strings_attr(const std::string& object, const std
     // On disk each element is a global-heap reference: a 4-byte length, the heap's address
     // and a 4-byte index. A stored size that disagrees means a damaged header, which
     // libhdf5 may not survive reading.
+    check_global_heaps();
     Handle fcpl(H5Fget_create_plist(handle_.get()), H5Pclose);
     std::size_t addr = 0, len = 0;
     if (!fcpl.valid() || H5Pget_sizes(fcpl.get(), &addr, &len) < 0) throw bad();
@@ -102,7 +112,10 @@ std::vector<std::string> File::strings_attr(const std::string& object, const std
         H5Tset_cset(mem.get(), H5Tget_cset(type)) < 0)
       throw bad();
     std::vector<char*> ptrs(d.count, nullptr);
-    if (H5Aread(a.get(), mem.get(), ptrs.data()) < 0) throw bad();
+    if (H5Aread(a.get(), mem.get(), ptrs.data()) < 0) {
+      H5Dvlen_reclaim(mem.get(), d.space.get(), H5P_DEFAULT, ptrs.data());  // a partial read
+      throw bad();
+    }
     for (char* p : ptrs) out.emplace_back(p ? p : "");
     H5Dvlen_reclaim(mem.get(), d.space.get(), H5P_DEFAULT, ptrs.data());
   } else {
@@ -152,6 +165,7 @@ TypedArray File::attr(const std::string& object, const std::string& name) const 
     throw InputError(fmt::format("{}: {}", w, why.empty() ? "float16 attributes are not read" : why));
   out.shape = d.shape;
   const std::size_t bytes = d.count * type_size(out.type);
+  check_fits(bytes, w);
   if (static_cast<std::size_t>(H5Aget_storage_size(a.get())) != bytes)
     throw InputError(fmt::format("{} is damaged ({} values, {} bytes stored)", w, d.count,
                                  H5Aget_storage_size(a.get())));

@@ -136,6 +136,10 @@ TypedArray File::read(const std::string& dataset) const {
   // Dimensions come from the file; a damaged header must not make us allocate gigabytes.
   // Compressed chunks expand at most ~1032:1 (deflate).
   const auto stored = static_cast<std::size_t>(H5Dget_storage_size(d.dset.get()));
+  hsize_t file_size = 0;
+  if (H5Fget_filesize(handle_.get(), &file_size) >= 0 && file_size > 0 && stored > file_size)
+    throw InputError(fmt::format("{}: the header claims {} stored bytes in a {}-byte file (damaged)",
+                                 w, stored, file_size));
   if (bytes > (std::size_t{1} << 20) && bytes / 1032 > stored)
     throw InputError(fmt::format("{}: shape {} needs {} bytes but the file stores only {} (damaged, "
                                  "or never written)",

@@ -83,10 +83,16 @@ class File {
   Handle open_object(const std::string& path) const;
   Handle open_attr(const std::string& object, const std::string& name) const;
   std::string attr_where(const std::string& object, const std::string& name) const;
+  // Before the first variable-length string read: the file's global heap collections
+  // checked (file.cpp); InputError for a damaged one.
+  void check_global_heaps() const;
+  void check_fits(std::size_t bytes, const std::string& what) const;  // attribute.cpp
 
   Handle handle_;
   std::string label_;
   Naming naming_ = Naming::spaced;
+  std::string disk_path_;              // "" for an in-memory image (checked when opened)
+  mutable bool heaps_checked_ = false;
 };
 
 }  // namespace brisk::h5
