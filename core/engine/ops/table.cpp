@@ -1,4 +1,6 @@
 // The operator table: KernelKind -> its home (ops/<name>.cpp).
+#include <iterator>
+
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/engine/ops/op.hpp>
 
@@ -15,10 +17,13 @@ const OpTraits* const kTable[] = {&kInput,     &kDense,        &kConv2D,      &k
 
 }  // namespace
 
+// Indexed by KernelKind (the rows are in enumerator order): this is called for every layer,
+// step and input, so it is one load and one compare, not a search.
 const OpTraits& op_traits(KernelKind k) {
-  for (const OpTraits* t : kTable)
-    if (t->kind == k) return *t;
-  throw InternalError("operator table: a KernelKind has no entry");
+  const auto i = static_cast<std::size_t>(k);
+  if (i >= std::size(kTable) || kTable[i]->kind != k)
+    throw InternalError("operator table: the rows are not in KernelKind order");
+  return *kTable[i];
 }
 
 }  // namespace brisk::ops

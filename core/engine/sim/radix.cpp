@@ -172,7 +172,7 @@ std::uint64_t Simulator::pool_values(Worker& w, const PlanLayer& P, const std::i
 
 // End of the window: U_K + B^K * (bias [+ analog current]) + V0, then q.
 void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m) const {
-  const float scale = neurons::Readout::ipow(p.radix_base, p.radix_digits);
+  const auto scale = static_cast<float>(m.scale());  // B^K <= 2^24: exact
   const bool drive = !p.bias.empty() || analog_input(p);
   float* __restrict v = s.v.data();
   const std::size_t n = s.v.size();
