@@ -315,6 +315,8 @@ bool is_snn_file(const std::string& path) {
   try {
     const h5::File f = h5::File::open(path);
     return f.has_attr("", "brisk_format") && f.string_attr("", "brisk_format") == kSnnFormat;
+  } catch (const h5::ReaderError&) {
+    throw;  // damaged or hostile: probing it again as a model would only repeat the failure
   } catch (const Error&) {
     return false;
   }

@@ -8,6 +8,7 @@
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/data/hdf5/detail.hpp>
+#include <brisk/data/hdf5/remote.hpp>
 
 namespace brisk::h5 {
 
@@ -45,6 +46,7 @@ std::string File::attr_where(const std::string& object, const std::string& name)
 }
 
 bool File::has_attr(const std::string& object, const std::string& name) const {
+  if (remote_) return decode_bool(remote_->call(Op::has_attr, object, name), label_);
   QuietErrors quiet;
   if (!exists(object)) return false;
   Handle h = open_object(object);
@@ -79,6 +81,7 @@ OpenAttr describe(hid_t a, const std::string& w) {
 }  // namespace
 
 std::vector<std::string> File::strings_attr(const std::string& object, const std::string& name) const {
+  if (remote_) return decode_strings(remote_->call(Op::strings_attr, object, name), label_);
   QuietErrors quiet;
   Handle a = open_attr(object, name);
   const std::string w = attr_where(object, name);
@@ -151,6 +154,7 @@ std::vector<std::string> File::split_strings_attr(const std::string& object,
 }
 
 TypedArray File::attr(const std::string& object, const std::string& name) const {
+  if (remote_) return decode_array(remote_->call(Op::attr, object, name), label_);
   QuietErrors quiet;
   Handle a = open_attr(object, name);
   const std::string w = attr_where(object, name);

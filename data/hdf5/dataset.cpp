@@ -8,6 +8,7 @@
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/data/hdf5/detail.hpp>
+#include <brisk/data/hdf5/remote.hpp>
 
 namespace brisk::h5 {
 
@@ -119,11 +120,23 @@ OpenDataset open_dataset(const File& f, hid_t file, const std::string& path) {
 }  // namespace
 
 DatasetInfo File::info(const std::string& dataset) const {
+  if (remote_) return decode_info(remote_->call(Op::info, dataset), label_);
   QuietErrors quiet;
   return open_dataset(*this, handle_.get(), dataset).info;
 }
 
 TypedArray File::read(const std::string& dataset) const {
+  if (remote_) {
+    std::uint64_t bytes = 0;
+    try {
+      const DatasetInfo i = info(dataset);
+      bytes = type_size(i.type);
+      constexpr std::uint64_t kCap = std::uint64_t{1} << 40;
+      for (std::size_t d : i.shape) bytes = d != 0 && bytes > kCap / d ? kCap : bytes * d;
+    } catch (const InputError&) {
+    }  // read() reports it in its own words
+    return decode_array(remote_->call(Op::read, dataset, {}, bytes), label_);
+  }
   QuietErrors quiet;
   OpenDataset d = open_dataset(*this, handle_.get(), dataset);
   const std::string w = where(dataset);

@@ -11,6 +11,7 @@
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/data/hdf5/detail.hpp>
+#include <brisk/data/hdf5/remote.hpp>
 
 namespace brisk::h5 {
 
@@ -67,7 +68,31 @@ std::string check_heaps(std::uint64_t size, const ReadAt& read_at) {
 
 }  // namespace
 
-File File::open(const std::string& path, Naming naming) {
+File::File(Handle h, std::string label, Naming naming)
+    : handle_(std::move(h)), label_(std::move(label)), naming_(naming) {}
+File::File(std::unique_ptr<Remote> remote, std::string label, Naming naming)
+    : label_(std::move(label)), naming_(naming), remote_(std::move(remote)) {}
+File::File(File&&) noexcept = default;
+File& File::operator=(File&&) noexcept = default;
+File::~File() = default;
+
+File File::open(const std::string& path, Naming naming, Isolation isolation) {
+  if (isolation == Isolation::none) return open_live(path, naming);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(fmt::format("{}: no such file", path));
+  auto remote = Remote::start([&] { return open_live(path, naming); }, path);
+  return File(std::move(remote), path, naming);
+}
+
+File File::open_image(const std::vector<unsigned char>& image, const std::string& label,
+                      Isolation isolation) {
+  if (isolation == Isolation::none) return open_image_live(image, label);
+  auto remote = Remote::start([&] { return open_image_live(image, label); }, label);
+  return File(std::move(remote), label, Naming::spaced);
+}
+
+File File::open_live(const std::string& path, Naming naming) {
   QuietErrors quiet;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
@@ -96,7 +121,7 @@ void File::check_global_heaps() const {
   heaps_checked_ = true;
 }
 
-File File::open_image(const std::vector<unsigned char>& image, const std::string& label) {
+File File::open_image_live(const std::vector<unsigned char>& image, const std::string& label) {
   QuietErrors quiet;
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   const std::string why = check_heaps(image.size(), [&](std::uint64_t at, std::size_t n, unsigned char* p) {
@@ -119,6 +144,7 @@ std::string File::where(const std::string& object) const {
 }
 
 bool File::exists(const std::string& path) const {
+  if (remote_) return decode_bool(remote_->call(Op::exists, path), label_);
   QuietErrors quiet;
   if (path.empty()) return true;
   // H5Lexists fails on a missing intermediate group, so walk the components.
@@ -144,6 +170,7 @@ Handle File::open_object(const std::string& path) const {
 }
 
 bool File::is_group(const std::string& path) const {
+  if (remote_) return decode_bool(remote_->call(Op::is_group, path), label_);
   QuietErrors quiet;
   if (!exists(path)) return false;
   Handle h = open_object(path);
@@ -151,6 +178,7 @@ bool File::is_group(const std::string& path) const {
 }
 
 bool File::is_dataset(const std::string& path) const {
+  if (remote_) return decode_bool(remote_->call(Op::is_dataset, path), label_);
   QuietErrors quiet;
   if (!exists(path)) return false;
   Handle h = open_object(path);
@@ -173,6 +201,7 @@ herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
 }  // namespace
 
 std::vector<std::string> File::children(const std::string& group) const {
+  if (remote_) return decode_strings(remote_->call(Op::children, group), label_);
   QuietErrors quiet;
   Handle g = open_object(group);
   H5G_info_t info{};

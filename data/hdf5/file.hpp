@@ -10,9 +10,11 @@
 // Reads are typed: read() and attr() return the values as stored (an int64 stays int64);
 // conversions (types.hpp) are the caller's explicit, checked step. Sizes and types are
 // checked before anything is allocated or read.
+#include <brisk/core/base/error.hpp>
 #include <brisk/data/hdf5/handle.hpp>
 #include <brisk/data/hdf5/types.hpp>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,13 +35,35 @@ struct DatasetInfo {
 // "file:object", the spelling of a --data spec.
 enum class Naming : bool { spaced, spec };
 
+// Where libhdf5 parses the file. `process` (the default, and what every brisk reader
+// uses): in a separate reader process with its own memory and time limits, so that a
+// crash or hang of libhdf5 on a damaged or hostile file becomes one InputError naming the
+// file (remote.hpp, docs/security.md). `none`: in this process (trusted files only).
+enum class Isolation : bool { process, none };
+
+class Remote;
+
+// The reader process crashed, ran out of its memory or time on this file: the file is
+// damaged or hostile. Callers that probe a file's format must not swallow it (the next
+// probe would spend the same time again).
+class ReaderError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 class File {
  public:
   // Opens a file on disk; InputError when it is missing or not HDF5.
-  static File open(const std::string& path, Naming naming = Naming::spaced);
+  static File open(const std::string& path, Naming naming = Naming::spaced,
+                   Isolation isolation = Isolation::process);
   // Opens an in-memory HDF5 image (e.g. a member of a zip archive); `label` names it in
   // messages. The image is copied by HDF5.
-  static File open_image(const std::vector<unsigned char>& image, const std::string& label);
+  static File open_image(const std::vector<unsigned char>& image, const std::string& label,
+                         Isolation isolation = Isolation::process);
+
+  File(File&&) noexcept;
+  File& operator=(File&&) noexcept;
+  ~File();
 
   const std::string& label() const { return label_; }
   // "file: object" (or "file:object"), the prefix of every message about `object`.
@@ -78,8 +102,10 @@ class File {
   std::vector<std::int64_t> integers_attr(const std::string& object, const std::string& name) const;
 
  private:
-  File(Handle h, std::string label, Naming naming)
-      : handle_(std::move(h)), label_(std::move(label)), naming_(naming) {}
+  File(Handle h, std::string label, Naming naming);
+  File(std::unique_ptr<Remote> remote, std::string label, Naming naming);
+  static File open_live(const std::string& path, Naming naming);
+  static File open_image_live(const std::vector<unsigned char>& image, const std::string& label);
   Handle open_object(const std::string& path) const;
   Handle open_attr(const std::string& object, const std::string& name) const;
   std::string attr_where(const std::string& object, const std::string& name) const;
@@ -93,6 +119,7 @@ class File {
   Naming naming_ = Naming::spaced;
   std::string disk_path_;              // "" for an in-memory image (checked when opened)
   mutable bool heaps_checked_ = false;
+  std::unique_ptr<Remote> remote_;     // set: every query goes to the reader process
 };
 
 }  // namespace brisk::h5
