@@ -47,6 +47,7 @@ constexpr std::uint64_t kMemoryBudget = std::uint64_t{1} << 30;  // reader's own
 // dataset read adds 1 s per 50 MB to the query that reads it.
 constexpr int kTimeoutMs = 8000;
 constexpr std::uint64_t kBytesPerSecond = 50u << 20;
+constexpr std::size_t kMaxCached = 1u << 16;
 
 // ---- encoding ----
 void put(Bytes& out, const void* p, std::size_t n) {
@@ -139,9 +140,11 @@ bool read_exact(int fd, void* p, std::size_t n) {
   return true;
 }
 
-bool send_frame(int fd, const Bytes& body) {
+bool send_frame(int fd, Bytes body) {
   const std::uint64_t n = body.size();
-  return write_all(fd, &n, 8) && write_all(fd, body.data(), body.size());
+  body.insert(body.begin(), 8, std::byte{0});  // one send per reply
+  std::memcpy(body.data(), &n, 8);
+  return write_all(fd, body.data(), body.size());
 }
 
 // ---- the reader (child) ----
@@ -402,6 +405,16 @@ bool Remote::read_reply(Bytes& out, int timeout_ms, std::string& why) {
 Bytes Remote::call(Op op, const std::string& a, const std::string& b, std::uint64_t bytes_hint) {
   std::lock_guard lock(mutex_);
   if (!dead_.empty()) throw ReaderError(dead_);
+  // The file is open read-only: a query's answer never changes, so small answers are kept
+  // (readers ask has_attr before strings_attr, exists before children, ...).
+  std::string key;
+  if (op != Op::read) {
+    key.reserve(a.size() + b.size() + 2);
+    key.push_back(static_cast<char>(op));
+    key.append(a).push_back('\0');
+    key.append(b);
+    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  }
   const std::string what = a.empty() ? std::string("/") : a;
   Bytes req;
   put_u8(req, static_cast<std::uint8_t>(op));
@@ -430,6 +443,7 @@ Bytes Remote::call(Op op, const std::string& a, const std::string& b, std::uint6
     rethrow(kind, in.string());
   }
   reply.erase(reply.begin());
+  if (!key.empty() && reply.size() <= kMaxCached) cache_.emplace(std::move(key), reply);
   return reply;
 }
 

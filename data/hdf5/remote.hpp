@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -59,7 +60,8 @@ class Remote {
   int to_child_ = -1, from_child_ = -1;
   std::string label_;
   std::string dead_;  // set once the reader failed: every later call throws it
-  int spent_ms_ = 0;  // time the reader took so far (metadata queries and open)
+  int spent_ms_ = 0;
+  std::map<std::string, std::vector<std::byte>> cache_;  // answers of small queries  // time the reader took so far (metadata queries and open)
   std::mutex mutex_;
 };
 
