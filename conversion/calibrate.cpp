@@ -357,6 +357,7 @@ class Calibrator {
     const SpikingNetwork net = compile(graph, spec);
     RunOptions o;
     o.threads = opts_.threads;
+    o.max_memory = opts_.max_memory;
     o.record = Record::Counts;
     o.record_layers = {l};
     if (src > 0) o.record_layers.push_back(src);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <brisk/conversion/mapping.hpp>
+#include <brisk/core/engine/engine.hpp>
 #include <brisk/data/dataset.hpp>
 
 namespace brisk {
@@ -43,6 +44,8 @@ struct CalibrationOptions {
   // Weight calibration: the fit minimises |X W - Z|^2 + ridge * tr(X'X)/d * |W - W0|^2.
   double ridge = 0.05;
   int threads = 0;
+  // The engine runs of calibration refuse a larger memory estimate (--max-memory).
+  std::uint64_t max_memory = kDefaultMaxMemory;
 };
 
 struct LayerCalibration {

@@ -48,9 +48,14 @@ void add_data_options(po::options_description& options, const char* flag, bool r
       ("offset", po::value<std::size_t>()->default_value(0), "skip the first K samples")
       ("nhwc", po::bool_switch(), "the file's images are channels-last (N,H,W,C): transpose to NCHW")
       ("x-name", po::value<std::string>()->default_value("x_test"), "HDF5 dataset holding the samples")
-      ("y-name", po::value<std::string>()->default_value("y_test"), "HDF5 dataset holding the labels")
-      ("max-input-bytes", po::value<std::string>()->default_value("4G"),
-       "refuse an input array (after decompression) larger than this: 4G, 512M, ...");
+      ("y-name", po::value<std::string>()->default_value("y_test"), "HDF5 dataset holding the labels");
+  add_input_limit_option(options);
+}
+
+void add_input_limit_option(po::options_description& options) {
+  options.add_options()("max-input-bytes", po::value<std::string>()->default_value("4G"),
+                        "refuse an input array (after decompression; data and calibration data) "
+                        "larger than this: 4G, 512M, ...");
 }
 
 std::uint64_t parse_size(const std::string& text, const char* flag) {
@@ -87,7 +92,8 @@ std::uint64_t parse_size(const std::string& text, const char* flag) {
 
 void add_memory_option(po::options_description& options) {
   options.add_options()("max-memory", po::value<std::string>()->default_value("8G"),
-                        "refuse a simulation whose estimated memory is beyond this: 8G, 64G, ...");
+                        "refuse a simulation (also calibration's) whose estimated memory is beyond "
+                        "this: 8G, 64G, ...");
 }
 
 std::uint64_t max_memory(const po::variables_map& vm) {

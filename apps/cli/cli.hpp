@@ -42,6 +42,8 @@ std::uint64_t parse_size(const std::string& text, const char* flag);
 
 // --max-memory SIZE: the memory a simulation may take (estimated before it allocates)
 void add_memory_option(po::options_description& options);
+// --max-input-bytes alone (add_data_options includes it), for commands without --data.
+void add_input_limit_option(po::options_description& options);
 std::uint64_t max_memory(const po::variables_map& vm);
 
 // --force: replace existing output files

@@ -35,6 +35,7 @@ int cmd_bench(int argc, char** argv) {
   po::options_description opts("options");
   add_data_options(opts, "data", /*required=*/false);
   add_thread_option(opts);
+  add_memory_option(opts);
   opts.add_options()
       ("model", po::value<std::string>(), "model file (also positional); default: built-in CNN")
       ("neuron", po::value<std::string>()->default_value("if"), "if | radix | augmented | dt")
@@ -68,6 +69,7 @@ int cmd_bench(int argc, char** argv) {
     bo.percentile = vm["percentile"].as<double>();
     bo.calib = vm["calib"].as<std::size_t>();
     bo.run.threads = thread_count(vm);
+    bo.run.max_memory = max_memory(vm);
     bo.run.time_layers = true;
     const std::string sched = vm["schedule"].as<std::string>(), kern = vm["kernel"].as<std::string>();
     if (sched == "time") bo.run.schedule = Schedule::TimeMajor, bo.run.time_layers = false;

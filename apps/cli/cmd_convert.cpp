@@ -35,6 +35,8 @@ int cmd_convert(int argc, char** argv) {
       ("output,o", po::value<std::string>()->required(), "converted network file to write");
   add_conversion_options(opts);
   add_thread_option(opts);
+  add_memory_option(opts);
+  add_input_limit_option(opts);
   add_force_option(opts);
   po::positional_options_description pos;
   pos.add("model", 1);

@@ -108,6 +108,7 @@ ConvertOptions conversion_options(const po::variables_map& vm) {
   o.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("encoder")) o.encoder = parse_encoder(vm["encoder"].as<std::string>());
   o.threads = thread_count(vm);
+  if (vm.count("max-memory")) o.calibration.max_memory = max_memory(vm);
   if (o.mapping.timesteps <= 0)
     throw UsageError(fmt::format("--timesteps must be positive, got {}", o.mapping.timesteps));
   return o;
@@ -120,6 +121,8 @@ experiments::InputOptions input_options(const po::variables_map& vm) {
   o.calib_data = vm["calib-data"].as<std::string>();
   o.calib_offset = vm["calib-offset"].as<std::size_t>();
   o.calib_pool = vm["calib-pool"].as<std::size_t>();
+  if (vm.count("max-input-bytes"))
+    o.max_input_bytes = parse_size(vm["max-input-bytes"].as<std::string>(), "max-input-bytes");
   return o;
 }
 

@@ -11,6 +11,7 @@ void load_calibration_pool(const InputOptions& o, ConversionInputs& in) {
   LoadOptions lo;
   lo.offset = o.calib_offset;
   lo.samples = o.calib_pool;
+  lo.max_input_bytes = o.max_input_bytes;
   in.calib_label = o.calib_data;
   in.calib = load_dataset(in.calib_label, lo);
   conform_sample_shape(in.model, in.calib.shape, "--calib-data " + in.calib_label);

@@ -17,6 +17,7 @@ struct InputOptions {
   std::string calib_data = "fashion-mnist:train";  // dataset spec of the calibration pool
   std::size_t calib_offset = 0;                 // first sample of the pool
   std::size_t calib_pool = 0;                   // pool size (0 = all from calib_offset on)
+  std::uint64_t max_input_bytes = kDefaultMaxInputBytes;  // per array of the pool (--max-input-bytes)
 };
 
 // The reference ANN loaded once per experiment: model + calibration pool.
