@@ -310,9 +310,13 @@ def _strings(values):
     return np.array([str(v) for v in values], dtype=h5py.string_dtype())
 
 
-def export_model(model: nn.Module, path: str, input_shape: tuple, metadata: dict | None = None):
-    """Writes `model` (in eval mode) to `path` in the brisk ANN HDF5 schema.
+def describe_model(model: nn.Module, input_shape: tuple, metadata: dict | None = None) -> dict:
+    """The brisk ANN HDF5 file of `model` (in eval mode) as an in-memory description.
 
+    {"objects": {path: {attribute: value}}, "datasets": {path: float32 array}}: the HDF5
+    objects export_model() writes ("" is the root, "layers/<name>" a layer), their
+    attributes (str, list of str, numpy numbers) and datasets. brisk.from_torch() hands it
+    to the native reader without a file; export_model() writes exactly this.
     input_shape is the per-sample shape, channels first: (C, H, W) or (N,).
     metadata: extra string key/values stored under /metadata.
     """
@@ -327,29 +331,46 @@ def export_model(model: nn.Module, path: str, input_shape: tuple, metadata: dict
     finally:
         model.train(was_training)
     layers = exporter.layers
+    objects = {"": {"brisk_format": SCHEMA_NAME,
+                    "schema_version": np.int32(SCHEMA_VERSION),
+                    "input_shape": np.int32(input_shape),
+                    "layer_names": [l["name"] for l in layers],
+                    "output": output}}
+    meta = {"producer": "brisk_torch", "torch_version": str(torch.__version__),
+            "model_class": type(model).__name__}
+    for key, value in (metadata or {}).items():
+        meta[str(key)] = str(value)
+    objects["metadata"] = meta
+    objects["layers"] = {}
+    datasets = {}
+    for l in layers:
+        attrs = {"type": l["type"], "source_class": l["source_class"], "inputs": list(l["inputs"])}
+        attrs.update(l["attrs"])
+        objects["layers/" + l["name"]] = attrs
+        for key, value in l["data"].items():
+            datasets[f"layers/{l['name']}/{key}"] = np.ascontiguousarray(value, dtype=np.float32)
+    return {"objects": objects, "datasets": datasets}
+
+
+def write_description(description: dict, path: str):
+    """Writes a describe_model() description as a brisk ANN HDF5 file."""
     with h5py.File(path, "w") as f:
-        f.attrs["brisk_format"] = SCHEMA_NAME
-        f.attrs["schema_version"] = np.int32(SCHEMA_VERSION)
-        f.attrs["input_shape"] = np.int32(input_shape)
-        f.attrs["layer_names"] = _strings([l["name"] for l in layers])
-        f.attrs["output"] = output
-        meta = f.create_group("metadata")
-        meta.attrs["producer"] = "brisk_torch"
-        meta.attrs["torch_version"] = str(torch.__version__)
-        meta.attrs["model_class"] = type(model).__name__
-        for key, value in (metadata or {}).items():
-            meta.attrs[str(key)] = str(value)
-        group = f.create_group("layers")
-        for l in layers:
-            g = group.create_group(l["name"])
-            g.attrs["type"] = l["type"]
-            g.attrs["source_class"] = l["source_class"]
-            g.attrs["inputs"] = _strings(l["inputs"])
-            for key, value in l["attrs"].items():
-                g.attrs[key] = value
-            for key, value in l["data"].items():
-                g.create_dataset(key, data=np.ascontiguousarray(value, dtype=np.float32))
+        for obj, attrs in description["objects"].items():
+            target = f if obj == "" else f.require_group(obj)
+            for key, value in attrs.items():
+                target.attrs[key] = _strings(value) if isinstance(value, list) else value
+        for name, value in description["datasets"].items():
+            f.create_dataset(name, data=value)
     return path
+
+
+def export_model(model: nn.Module, path: str, input_shape: tuple, metadata: dict | None = None):
+    """Writes `model` (in eval mode) to `path` in the brisk ANN HDF5 schema.
+
+    input_shape is the per-sample shape, channels first: (C, H, W) or (N,).
+    metadata: extra string key/values stored under /metadata.
+    """
+    return write_description(describe_model(model, input_shape, metadata), path)
 
 
 def read_model(path):
