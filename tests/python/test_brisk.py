@@ -100,6 +100,10 @@ def test_numpy_torch_dataloader_inputs(cnn_q8, data):
         assert_same(figures(r.json()), figures(a.json()))
         assert np.array_equal(r.predictions, a.predictions)
         assert np.array_equal(r.logits, a.logits)
+    # Read in place: float32 C-contiguous arrays and CPU tensors reach the C++ side uncopied.
+    assert brisk._floats(x) is x
+    t = torch.from_numpy(x)
+    assert np.shares_memory(brisk._floats(t), x)
     unlabelled = net.run(x)
     assert unlabelled.accuracy is None and unlabelled.accuracy_at_step is None
     assert np.array_equal(unlabelled.predictions, a.predictions)
