@@ -29,14 +29,14 @@ x_train, y_train = brisk.load_data("fashion-mnist:train", samples=10000)
 x_test, y_test = brisk.load_data("fashion-mnist:test", samples=1000)
 train = torch.utils.data.DataLoader(
     torch.utils.data.TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train).long()),
-    batch_size=50, shuffle=True)
+    batch_size=100, shuffle=True)
 
 # %% A small CNN, trained for two epochs on 10000 images.
 model = nn.Sequential(
     nn.Conv2d(1, 8, 3), nn.ReLU(), nn.AvgPool2d(2),
     nn.Conv2d(8, 16, 3), nn.ReLU(), nn.AvgPool2d(2),
     nn.Flatten(), nn.Linear(16 * 5 * 5, 64), nn.ReLU(), nn.Linear(64, 10))
-opt = torch.optim.Adam(model.parameters(), 3e-3)
+opt = torch.optim.Adam(model.parameters(), 2e-3)
 for epoch in range(2):
     for xb, yb in train:
         opt.zero_grad()

@@ -262,3 +262,28 @@ def test_sweep_equals_cli(cli, cnn, data, tmp_path):
         assert (tmp_path / f"py{ext}").exists()
     with pytest.raises(brisk.UsageError):  # existing outputs are not replaced
         brisk.sweep(cnn, x, y, methods=["radix"], out=tmp_path / "py")
+
+
+def test_tools_entry_point_uses_the_package_exporter(tmp_path):
+    """tools/brisk_torch.py re-exports the package's exporter: a model built with its
+    ClipFloor converts in memory, and its file gives the same layers as from_torch."""
+    torch = pytest.importorskip("torch")
+    import subprocess
+    import sys
+    import torch.nn as nn
+    from conftest import SOURCE
+    sys.path.insert(0, os.path.join(SOURCE, "tools"))
+    try:
+        import brisk_torch
+    finally:
+        sys.path.pop(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 16), brisk_torch.ClipFloor(8, 2.0), nn.Linear(16, 10))
+    in_memory = brisk.from_torch(model, (1, 28, 28))
+    path = tmp_path / "m.h5"
+    brisk_torch.export_model(model, str(path), (1, 28, 28))
+    from_file = brisk.load_model(path)
+    assert in_memory.layers == from_file.layers
+    assert "clip-floor 2, 8 bits" in in_memory.summary()
+    shown = subprocess.run([sys.executable, os.path.join(SOURCE, "tools", "brisk_torch.py"), "show", str(path)],
+                           capture_output=True, text=True)
+    assert shown.returncode == 0 and "Dense" in shown.stdout

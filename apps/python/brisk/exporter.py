@@ -77,11 +77,18 @@ class ClipFloor(nn.Module):
         return f"bits={self.bits}, max_value={self.max_value}"
 
 
+def _is_clip_floor(m):
+    """ClipFloor, also when its class comes from another load of this file (tools/brisk_torch.py
+    loads it by path, the package as brisk.exporter: two classes of the same name)."""
+    return isinstance(m, ClipFloor) or (type(m).__name__ == "ClipFloor" and hasattr(m, "bits")
+                                        and hasattr(m, "max_value"))
+
+
 class _Tracer(torch.fx.Tracer):
     """Keeps ClipFloor as one node (its autograd Function is not traceable)."""
 
     def is_leaf_module(self, m, qualname):
-        return isinstance(m, ClipFloor) or super().is_leaf_module(m, qualname)
+        return _is_clip_floor(m) or super().is_leaf_module(m, qualname)
 
 
 def _pair(v):
@@ -153,7 +160,7 @@ class _Exporter:
             self.activation(node, src, cls, "clipped_relu", act_max=6.0)
         elif isinstance(m, nn.Hardtanh):
             self.clip(node, src, cls, m.min_val, m.max_val)
-        elif isinstance(m, ClipFloor):
+        elif _is_clip_floor(m):
             self.activation(node, src, cls, "clipped_relu", act_max=m.max_value, bits=m.bits)
         elif isinstance(m, nn.Softmax):
             self.activation(node, src, cls, "softmax")
