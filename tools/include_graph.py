@@ -25,6 +25,7 @@ TARGETS = {
     "conversion": "conversion",
     "apps/experiments": "experiments",
     "apps/cli": "cli",
+    "apps/python": "python",
 }
 
 # What each target may include (its own headers always). Bottom up.
@@ -39,6 +40,7 @@ LAYERS = {
     "conversion": {"base", "graph", "data", "hdf5io", "neurons", "encoders", "engine"},
     "experiments": {"base", "graph", "data", "neurons", "encoders", "engine", "conversion"},
     "cli": {"base", "graph", "data", "neurons", "encoders", "engine", "conversion", "experiments"},
+    "python": {"base", "graph", "data", "neurons", "encoders", "engine", "conversion", "experiments"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]brisk/([^>"]+)[>"]')

@@ -13,6 +13,8 @@ packages=(
   libssl-dev libeigen3-dev
   # bundled Python tools (exporter, model training, fixtures, benchmark, sweep plots) and data
   python3-torch python3-h5py python3-numpy python3-matplotlib
+  # the brisk Python module (apps/python: pybind11 extension) and its tests
+  python3-dev pybind11-dev python3-pytest
   dataset-fashion-mnist
 )
 

@@ -7,7 +7,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "model_report.hpp"
+#include <brisk/apps/experiments/model_report.hpp>
 #include <brisk/conversion/import/load_model.hpp>
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/graph/graph.hpp>
@@ -63,7 +63,7 @@ int cmd_inspect(int argc, char** argv) {
   if (vm.count("model")) {
     ImportOptions io;
     io.arch = vm.count("arch") ? vm["arch"].as<std::string>() : "";
-    print_model_report(load_model(vm["model"].as<std::string>(), io), std::cout);
+    experiments::print_model_report(load_model(vm["model"].as<std::string>(), io), std::cout);
     return 0;
   }
   throw UsageError("inspect: give --data SPEC or MODEL (see 'brisk inspect --help')");

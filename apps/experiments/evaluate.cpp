@@ -15,7 +15,15 @@
 
 namespace brisk::experiments {
 
-std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads) {
+SampleSet::SampleSet(std::span<const float> x_, std::span<const std::int32_t> y_, std::vector<int> shape_,
+                     std::string source_)
+    : x(x_), y(y_), shape(std::move(shape_)), source(std::move(source_)) {}
+
+SampleSet::SampleSet(const Dataset& d) : x(d.x), y(d.y), shape(d.shape), source(d.source) {}
+
+std::size_t SampleSet::sample_size() const { return shape_size(shape); }
+
+std::vector<int> ann_predictions(const Graph& g, const SampleSet& d, int threads) {
   std::vector<int> predicted(d.count(), -1);
   parallel_for(threads, d.count(), 16, [&](std::size_t begin, std::size_t end) {
     std::vector<std::vector<float>> buffers;  // reused across the chunk
@@ -28,7 +36,7 @@ std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads) 
   return predicted;
 }
 
-double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<int>* predictions) {
+double ann_accuracy(const Graph& g, const SampleSet& d, int threads, std::vector<int>* predictions) {
   std::vector<int> pred = ann_predictions(g, d, threads);
   std::size_t correct = 0;
   for (std::size_t i = 0; i < d.count(); ++i) correct += pred[i] == d.y[i] ? 1 : 0;
@@ -36,7 +44,7 @@ double ann_accuracy(const Graph& g, const Dataset& d, int threads, std::vector<i
   return d.count() ? static_cast<double>(correct) / static_cast<double>(d.count()) : 0.0;
 }
 
-void check_labels(const Graph& g, const Dataset& d) {
+void check_labels(const Graph& g, const SampleSet& d) {
   if (g.output < 0 || static_cast<std::size_t>(g.output) >= g.layers.size()) return;
   const std::size_t classes = shape_size(g.layers[static_cast<std::size_t>(g.output)].out_shape);
   for (std::size_t i = 0; i < d.y.size(); ++i)
@@ -46,8 +54,19 @@ void check_labels(const Graph& g, const Dataset& d) {
                                    d.source, d.y[i], i, classes, classes - 1));
 }
 
-Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
+Evaluation evaluate(const Conversion& c, const SampleSet& d, int timesteps, int threads,
                     const EnergyModel& energy, std::uint64_t max_memory) {
+  RunOptions ro;
+  ro.threads = threads;
+  ro.timesteps = timesteps;
+  ro.max_memory = max_memory;
+  ro.energy = energy;
+  return evaluate(c, d, ro);
+}
+
+Evaluation evaluate(const Conversion& c, const SampleSet& d, const RunOptions& ro) {
+  const int timesteps = ro.timesteps, threads = ro.threads;
+  const std::uint64_t max_memory = ro.max_memory;
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
   check_sample_shape(c.ann, d.shape, d.source);
   check_labels(c.ann, d);
@@ -63,12 +82,7 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   e.quantized_reference = c.spec.method == "radix";
   if (e.quantized_reference) e.ref_accuracy = ann_accuracy(reference_ann(c), d, threads, &ref_pred);
   else e.ref_accuracy = e.ann_accuracy, ref_pred = ann_pred;
-  RunOptions ro;
-  ro.threads = threads;
-  ro.timesteps = timesteps;
-  ro.max_memory = max_memory;
-  ro.energy = energy;
-  e.energy = energy;
+  e.energy = ro.energy;
   // The model's input shape: a vector-input model reads image samples flattened.
   e.result = run(net, DataView{d.x, d.y, c.ann.input_shape()}, ro);
   e.timesteps = e.result.steps;

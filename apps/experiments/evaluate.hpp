@@ -3,6 +3,7 @@
 // agreement between the two, and the figures as JSON (the keys of `brisk run --json`).
 #include <nlohmann/json.hpp>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -14,17 +15,33 @@
 
 namespace brisk::experiments {
 
+// The samples an evaluation reads, owned by the caller: a Dataset (implicitly), or arrays
+// held elsewhere (the Python module's numpy buffers, read in place). Same members as Dataset.
+struct SampleSet {
+  std::span<const float> x;         // count() * sample_size() values, channels first
+  std::span<const std::int32_t> y;  // count() labels
+  std::vector<int> shape;           // per-sample shape
+  std::string source;               // names the samples in messages
+
+  SampleSet(std::span<const float> x_, std::span<const std::int32_t> y_, std::vector<int> shape_,
+            std::string source_);
+  SampleSet(const Dataset& d);  // NOLINT: implicit on purpose (every caller holds a Dataset)
+  std::size_t count() const { return y.size(); }
+  std::size_t sample_size() const;
+  std::span<const float> sample(std::size_t i) const { return x.subspan(i * sample_size(), sample_size()); }
+};
+
 // Predicted class of every sample by the float ANN (parallel reference forward pass;
 // `threads` as in brisk::parallel_for: 0 = all cores). Independent of the thread count.
-std::vector<int> ann_predictions(const Graph& g, const Dataset& d, int threads);
+std::vector<int> ann_predictions(const Graph& g, const SampleSet& d, int threads);
 
 // Accuracy of a graph on a dataset (0 for an empty one); predictions returned when asked.
-double ann_accuracy(const Graph& g, const Dataset& d, int threads,
+double ann_accuracy(const Graph& g, const SampleSet& d, int threads,
                     std::vector<int>* predictions = nullptr);
 
 // InputError naming the dataset (its label file) and the first label value that is not
 // one of the model's output classes (a label >= the readout's size would score 0%).
-void check_labels(const Graph& g, const Dataset& d);
+void check_labels(const Graph& g, const SampleSet& d);
 
 // One simulation of a converted network beside its ANN.
 struct Evaluation {
@@ -42,8 +59,12 @@ struct Evaluation {
 // Simulates `c` on `d` for `timesteps` steps (0 = the T it was converted for).
 // InputError for an empty dataset or samples that do not fit the model; UsageError when
 // the run would need more than `max_memory` (check_run_memory).
-Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
+Evaluation evaluate(const Conversion& c, const SampleSet& d, int timesteps, int threads,
                     const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);  // engine.hpp
+
+// The same with every engine option (logits, recordings, ...): ro.timesteps, ro.threads,
+// ro.energy and ro.max_memory are the arguments above.
+Evaluation evaluate(const Conversion& c, const SampleSet& d, const RunOptions& ro);
 
 nlohmann::json evaluation_json(const Evaluation& e);
 

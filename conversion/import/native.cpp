@@ -6,6 +6,7 @@
 #include <map>
 
 #include <brisk/conversion/import/importers.hpp>
+#include <brisk/conversion/import/native_description.hpp>
 #include <brisk/core/base/error.hpp>
 
 namespace brisk::detail {
@@ -14,9 +15,11 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
+// Source: an h5::File, or DescriptionSource (the same calls over a NativeDescription).
+template <class Source>
 class NativeReader {
  public:
-  explicit NativeReader(const h5::File& f) : f_(f) {}
+  explicit NativeReader(const Source& f) : f_(f) {}
 
   Graph read() {
     const auto version = f_.numbers_attr("", "schema_version");
@@ -129,22 +132,109 @@ class NativeReader {
     g_.layers.push_back(std::move(l));
   }
 
-  const h5::File& f_;
+  const Source& f_;
   Graph g_;
   std::map<std::string, int> index_;
 };
 
-}  // namespace
+// The h5::File calls NativeReader makes, over a NativeDescription, with the same messages
+// ("label: object: ...").
+class DescriptionSource {
+ public:
+  explicit DescriptionSource(const NativeDescription& d) : d_(d) {}
 
-Graph read_native(const h5::File& file) {
-  Graph g = NativeReader(file).read();
+  const std::string& label() const { return d_.label; }
+  bool is_group(const std::string& path) const { return d_.objects.count(path) != 0; }
+  bool is_dataset(const std::string& path) const { return d_.datasets.count(path) != 0; }
+  bool has_attr(const std::string& object, const std::string& name) const {
+    const auto o = d_.objects.find(object);
+    return o != d_.objects.end() && o->second.count(name) != 0;
+  }
+  std::vector<std::string> strings_attr(const std::string& object, const std::string& name) const {
+    const NativeAttribute& a = attr(object, name);
+    if (!a.is_string) throw InputError(fmt::format("{}: attribute '{}' is not a string", where(object), name));
+    return a.strings;
+  }
+  std::string string_attr(const std::string& object, const std::string& name) const {
+    auto v = strings_attr(object, name);
+    if (v.size() != 1)
+      throw InputError(fmt::format("{}: attribute '{}' holds {} strings, expected one", where(object),
+                                   name, v.size()));
+    return v[0];
+  }
+  std::vector<double> numbers_attr(const std::string& object, const std::string& name) const {
+    const NativeAttribute& a = attr(object, name);
+    if (a.is_string) throw InputError(fmt::format("{}: attribute '{}' is not numeric", where(object), name));
+    return a.numbers;
+  }
+  std::vector<std::int64_t> integers_attr(const std::string& object, const std::string& name) const {
+    std::vector<std::int64_t> out;
+    for (double d : numbers_attr(object, name)) {
+      if (!(d == std::floor(d) && d >= -0x1p63 && d < 0x1p63))
+        throw InputError(fmt::format("{}: attribute '{}': value {} is not an int64", where(object), name, d));
+      out.push_back(static_cast<std::int64_t>(d));
+    }
+    return out;
+  }
+  const NativeArray& read_floats(const std::string& path) const {
+    const auto it = d_.datasets.find(path);
+    if (it == d_.datasets.end()) throw InputError(fmt::format("{}: no dataset", where(path)));
+    const NativeArray& a = it->second;
+    std::size_t n = 1;
+    for (int s : a.shape) {
+      if (s < 0) throw InputError(fmt::format("{}: negative dimension {}", where(path), s));
+      if (s != 0 && n > a.data.size() / static_cast<std::size_t>(s) + 1)
+        throw InputError(fmt::format("{}: shape {} does not fit {} values", where(path), shape_str(a.shape),
+                                     a.data.size()));
+      n *= static_cast<std::size_t>(s);
+    }
+    if (n != a.data.size())
+      throw InputError(fmt::format("{}: shape {} holds {} values, {} given", where(path),
+                                   shape_str(a.shape), n, a.data.size()));
+    return a;
+  }
+
+ private:
+  std::string where(const std::string& object) const {
+    return fmt::format("{}: {}", d_.label, object.empty() ? "/" : object);
+  }
+  const NativeAttribute& attr(const std::string& object, const std::string& name) const {
+    const auto o = d_.objects.find(object);
+    if (o == d_.objects.end() || !o->second.count(name))
+      throw InputError(fmt::format("{}: attribute '{}' is missing", where(object), name));
+    return o->second.at(name);
+  }
+
+  const NativeDescription& d_;
+};
+
+template <class Source>
+Graph read_validated(const Source& source) {
+  Graph g = NativeReader<Source>(source).read();
   fuse_activations(g);
   try {
     validate(g);
   } catch (const InputError& e) {
-    throw InputError(fmt::format("{}: {}", file.label(), e.what()));
+    throw InputError(fmt::format("{}: {}", source.label(), e.what()));
   }
   return g;
 }
 
+}  // namespace
+
+Graph read_native(const h5::File& file) { return read_validated(file); }
+
 }  // namespace brisk::detail
+
+namespace brisk {
+
+Graph load_native_description(const NativeDescription& d) {
+  const detail::DescriptionSource source(d);
+  if (!source.has_attr("", "brisk_format"))
+    throw InputError(fmt::format("{}: no brisk_format attribute (not a brisk ANN description)", d.label));
+  const std::string name = source.string_attr("", "brisk_format");
+  if (name != "brisk-ann") throw InputError(fmt::format("{}: unknown brisk_format '{}'", d.label, name));
+  return detail::read_validated(source);
+}
+
+}  // namespace brisk

@@ -1,8 +1,8 @@
-#include "model_report.hpp"
+#include <brisk/apps/experiments/model_report.hpp>
 
 #include <fmt/format.h>
 
-namespace brisk::cli {
+namespace brisk::experiments {
 
 namespace {
 
@@ -61,4 +61,4 @@ void print_model_report(const Graph& g, std::ostream& out) {
                      graph_macs(g));
 }
 
-}  // namespace brisk::cli
+}  // namespace brisk::experiments
