@@ -47,7 +47,7 @@ void check_labels(const Graph& g, const Dataset& d) {
 }
 
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy, std::uint64_t max_memory) {
+                    const EnergyModel& energy, std::uint64_t max_memory, const EvaluateControl& control) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
   check_sample_shape(c.ann, d.shape, d.source);
   check_labels(c.ann, d);
@@ -68,6 +68,10 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   ro.timesteps = timesteps;
   ro.max_memory = max_memory;
   ro.energy = energy;
+  ro.stop = control.stop;
+  ro.samples_done = control.samples_done;
+  ro.keep_step_predictions = control.step_predictions;
+  ro.keep_logits = control.logits;
   e.energy = energy;
   // The model's input shape: a vector-input model reads image samples flattened.
   e.result = run(net, DataView{d.x, d.y, c.ann.input_shape()}, ro);
