@@ -103,6 +103,23 @@ std::vector<SweepRow> read_sweep_rows(const std::string& dir) {
 
 std::string write_sweep_plots(const std::string& dir) { return write_plots(folder_file(dir, "results")); }
 
+void write_run_results(const std::string& dir, const nlohmann::json& j, const std::string& text) {
+  write_file_atomically(folder_file(dir, "results.json"), j.dump(2) + "\n");
+  std::string header = "layer", row = "all";
+  for (const auto& [k, v] : j.items())
+    if (v.is_number()) header += fmt::format(",{}", k), row += fmt::format(",{}", v.dump());
+  std::string csv = fmt::format("{}\n{}\n", header, row);
+  if (j.contains("layers"))
+    for (const auto& l : j["layers"]) {
+      csv += l.value("name", "");
+      for (const auto& [k, v] : j.items())
+        if (v.is_number()) csv += fmt::format(",{}", l.contains(k) ? l[k].dump() : std::string());
+      csv += "\n";
+    }
+  write_file_atomically(folder_file(dir, "results.csv"), csv);
+  write_file_atomically(folder_file(dir, "results.md"), fmt::format("# brisk run\n\n```\n{}```\n", text));
+}
+
 void write_manifest(const std::string& dir, const Manifest& m) {
   write_file_atomically(folder_file(dir, "manifest.ini"), manifest_ini(m));
 }

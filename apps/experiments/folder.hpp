@@ -35,6 +35,10 @@ std::vector<SweepRow> read_sweep_rows(const std::string& dir);
 // results.png and results.svg from results.json (tools/brisk_plot.py); "" or why not.
 std::string write_sweep_plots(const std::string& dir);
 
+// `brisk run --out DIR`: results.json (`j`, the --json document), results.csv (its scalar
+// figures, one row; the per-layer figures as layer rows), results.md (`text`, the report).
+void write_run_results(const std::string& dir, const nlohmann::json& j, const std::string& text);
+
 void write_manifest(const std::string& dir, const Manifest& m);
 
 }  // namespace brisk::experiments
