@@ -16,6 +16,7 @@
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/apps/experiments/predictions.hpp>
+#include <brisk/apps/experiments/recording.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -62,7 +63,12 @@ int cmd_run(int argc, char** argv) {
       ("predictions", po::value<std::string>(),
        "write per-sample label, predicted class at every step and final logits (.npy or .csv)")
       ("predictions-steps", po::value<std::string>()->default_value("all"),
-       "the steps of --predictions: all, or a comma list such as 1,4,16");
+       "the steps of --predictions: all, or a comma list such as 1,4,16")
+      ("record", po::value<std::string>(),
+       "write the spike trains (step, neuron, payload) of --record-samples to this HDF5 file (docs/recording.md)")
+      ("record-layers", po::value<std::string>()->default_value("all"), "layers to record: all, or L1,L2")
+      ("record-samples", po::value<std::string>()->default_value("0-9"),
+       "samples to record (indices into the --samples/--offset slice): 0-9, 3, 0-4,20");
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
@@ -80,6 +86,7 @@ int cmd_run(int argc, char** argv) {
   check_output_flag(vm, "json", "--json", inputs);
   check_output_flag(vm, "save", "--save", inputs);
   check_output_flag(vm, "predictions", "--predictions", inputs);
+  check_output_flag(vm, "record", "--record", inputs);
   if (vm.count("predictions")) experiments::check_predictions_path(vm["predictions"].as<std::string>());
   if (vm.count("out")) experiments::prepare_output_folder(vm["out"].as<std::string>(), folder_mode(vm), inputs, "--out");
   experiments::Manifest manifest;
@@ -109,6 +116,15 @@ int cmd_run(int argc, char** argv) {
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
+  experiments::RecordOptions record;
+  if (vm.count("record")) {
+    record.path = vm["record"].as<std::string>();
+    record.layers = experiments::parse_record_layers(vm["record-layers"].as<std::string>(), c);
+    record.samples = experiments::parse_sample_list(vm["record-samples"].as<std::string>(), d.count());
+    record.timesteps = timesteps;
+    record.network = path;
+    record.first_sample = vm["offset"].as<std::size_t>();
+  }
   experiments::EvaluateControl control;
   control.step_predictions = control.logits = vm.count("predictions") > 0;
   StopOnSignal signals;
@@ -142,6 +158,13 @@ int cmd_run(int argc, char** argv) {
     p.classes = d.count() ? e.result.logits.size() / d.count() : 0;
     p.logits = e.result.logits;
     experiments::write_predictions(vm["predictions"].as<std::string>(), p);
+  }
+  if (vm.count("record")) {
+    const experiments::RecordingSummary rs = experiments::write_recording(c, d, record);
+    std::uint64_t events = 0;
+    for (auto e : rs.events) events += e;
+    std::cout << fmt::format("recorded  {} samples, {} layers, {} events to {}\n", record.samples.size(),
+                             rs.layers.size(), events, record.path);
   }
   if (vm.count("json") || vm.count("out")) {
     nlohmann::json j = experiments::evaluation_json(e);
