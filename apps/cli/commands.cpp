@@ -13,6 +13,7 @@ std::span<const Command> commands() {
       Command{"sweep", "accuracy vs T for each method and calibration stage, into a result folder", cmd_sweep},
       Command{"bench", "throughput of the simulation core (images/s, SOPs/s, time per layer)", cmd_bench},
       Command{"compare", "differences between two result folders (figures and input hashes)", cmd_compare},
+      Command{"diagnose", "per layer: ANN activation vs SNN output, where the error jumps, a hint", cmd_diagnose},
   };
   return table;
 }
