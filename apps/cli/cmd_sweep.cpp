@@ -197,6 +197,9 @@ int cmd_sweep(int argc, char** argv) {
                              signals.signal(), experiments::folder_file(dir, "manifest.ini"), dir);
     return kExitInterrupted;
   }
+  // The per-method tables (results.md without its list of all runs).
+  const std::string md = experiments::sweep_markdown(sweep);
+  std::cout << "\n" << md.substr(0, md.find("\n## All runs")) << "\n\n";
   std::cout << fmt::format("wrote {0}/results.md, results.csv, results.json, manifest.ini ({1} runs)\n", dir,
                            sweep.rows.size())
             << std::flush;
