@@ -106,6 +106,9 @@ int cmd_sweep(int argc, char** argv) {
   so.methods = parse_list(vm["methods"].as<std::string>());
   for (const auto& m : so.methods) {
     parse_method(m);  // UsageError for an unknown one
+    if (m == "radix" && so.base.balance.per_channel)
+      throw UsageError("--per-channel: radix needs one clip value per layer; leave radix out of --methods "
+                       "or drop --per-channel");
     if (so.base.encoder) check_encoder(*so.base.encoder, m == "radix", m);
   }
   for (const auto& s : parse_list(vm["stages"].as<std::string>())) {

@@ -9,7 +9,7 @@
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/engine/engine.hpp>
-#include <brisk/data/hdf5/writer.hpp>
+#include <brisk/data/recording_file.hpp>
 
 namespace brisk::experiments {
 
@@ -73,51 +73,41 @@ RecordingSummary write_recording(const Conversion& c, const Dataset& d, const Re
 
   const std::string tmp = fmt::format("{}.tmp{}", o.path, static_cast<long>(::getpid()));
   try {
-    h5::Writer w(tmp, o.path);
-    w.string_attr("/", "format", "brisk-recording");
-    w.int_attr("/", "version", 1);
-    w.string_attr("/", "network", o.network);
-    w.string_attr("/", "method", c.spec.method);
-    w.strings_attr("/", "layers", sum.layers);
+    data::RecordingFile file(tmp, o.path);
     std::vector<int> indices;
     for (std::size_t i : o.samples) indices.push_back(static_cast<int>(o.first_sample + i));
-    w.ints_attr("/", "samples", indices);
-    w.group("/samples");
     int steps = 0;
     for (std::size_t i : o.samples) {
       const SampleTrace tr = simulate(net, d.sample(i), i, ro);
       steps = static_cast<int>(tr.readout.size());
-      const std::string g = fmt::format("/samples/{}", o.first_sample + i);
-      w.group(g);
-      w.int_attr(g, "label", d.y.empty() ? -1 : d.y[i]);
-      w.int_attr(g, "prediction", tr.readout.empty() ? -1 : argmax(tr.readout.back()));
+      data::RecordedSample rs;
+      rs.index = o.first_sample + i;
+      rs.label = d.y.empty() ? -1 : d.y[i];
+      rs.prediction = tr.readout.empty() ? -1 : argmax(tr.readout.back());
       for (std::size_t k = 0; k < layers.size(); ++k) {
         const std::size_t l = layers[k];
         const SpikeTrain& train = tr.trains[l];
         const auto& to_graph = plan[l].to_graph;
-        std::vector<std::int32_t> step, neuron;
-        std::vector<float> payload(train.all_payload().begin(), train.all_payload().end());
-        step.reserve(train.events());
-        neuron.reserve(train.events());
+        data::RecordedLayer rl;
+        rl.name = plan[l].name;
+        rl.neurons = static_cast<int>(plan[l].size());
+        // A weightless layer (pooling, flatten) re-routes its input's events with scaled
+        // payloads; those are not spikes (the run counts none for it).
+        rl.spiking = plan[l].neuron != NeuronKind::None;
+        rl.payload.assign(train.all_payload().begin(), train.all_payload().end());
+        rl.step.reserve(train.events());
+        rl.neuron.reserve(train.events());
         for (int t = 0; t < train.closed_steps(); ++t)
           for (std::int32_t id : train.ids(t)) {
-            step.push_back(t);
-            neuron.push_back(to_graph.empty() ? id : to_graph[static_cast<std::size_t>(id)]);
+            rl.step.push_back(t);
+            rl.neuron.push_back(to_graph.empty() ? id : to_graph[static_cast<std::size_t>(id)]);
           }
         sum.events[k] += train.events();
-        const std::string lg = fmt::format("{}/{}", g, plan[l].name);
-        w.group(lg);
-        w.int_attr(lg, "neurons", static_cast<int>(plan[l].size()));
-        // 0: a weightless layer (pooling, flatten) re-routing its input's events with
-        // scaled payloads; its events are not spikes (the run counts none for it).
-        w.int_attr(lg, "spiking", plan[l].neuron == NeuronKind::None ? 0 : 1);
-        w.int32s_compressed(lg + "/step", step);
-        w.int32s_compressed(lg + "/neuron", neuron);
-        w.floats_compressed(lg + "/payload", payload);
+        rs.layers.push_back(std::move(rl));
       }
+      file.add(rs);
     }
-    w.int_attr("/", "timesteps", steps);
-    w.close();
+    file.close(o.network, c.spec.method, steps, sum.layers, indices);
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);

@@ -2,7 +2,7 @@
 """`brisk diagnose` (issue 11) on a deliberately bad conversion: max balancing with V0 = 0 at
 T = 4 loses most of conv1's activity (an ANN activation below θ/4 never fires), so diagnose
 must name conv1 as the layer where the error jumps, with a hint about the thresholds/steps;
-a good conversion (MSE balancing, per channel, calibrated, T = 16) has a lower error in
+a good conversion (MSE balancing, per channel, calibrated, T = 8) has a lower error in
 every layer, and both report the SNN accuracy `brisk run --json` reports for the same
 options. The JSON's plot is drawn (--plot).
 
@@ -16,9 +16,9 @@ import sys
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 COMMON = ["models/fmnist_cnn.h5", "--method", "rate", "--data", "fashion-mnist", "--samples", "200",
-          "--calib-samples", "200", "--calib-data", "fashion-mnist:test", "--threads", "2"]
+          "--calib-samples", "100", "--calib-data", "fashion-mnist:test", "--threads", "2"]
 BAD = ["-T", "4", "--balance", "max", "--v0", "zero"]
-GOOD = ["-T", "16", "--per-channel", "--calibrate", "all"]
+GOOD = ["-T", "8", "--per-channel", "--calibrate", "all"]
 
 
 def fail(msg):
