@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Plots of a `brisk sweep` result: PREFIX.json -> PREFIX.png and PREFIX.svg.
+"""Plots of a `brisk sweep` result: PREFIX.json -> PREFIX.png and PREFIX.svg (and of a
+`brisk diagnose --json` file: per-layer error and correlation).
 
 Panel (a): SNN accuracy vs timesteps T (log2 axis); panel (b): SNN accuracy vs synaptic
 operations per image (log10 axis). One series per method and calibration stage (radix runs
@@ -121,6 +122,12 @@ def plot(doc, runs, out_prefix):
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0),
                    ncol=min(3, len(handles)), frameon=False)
 
+    save(fig, out_prefix)
+    plt.close(fig)
+
+
+def save(fig, out_prefix):
+    """PNG and SVG, each through a temporary file and a rename."""
     for ext, kwargs in (("png", {"dpi": 200}), ("svg", {})):
         path = f"{out_prefix}.{ext}"
         fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp",
@@ -135,6 +142,36 @@ def plot(doc, runs, out_prefix):
         except BaseException:
             os.unlink(tmp)
             raise
+
+
+def plot_diagnosis(doc, out_prefix):
+    """`brisk diagnose --json X.json --plot`: per layer, the relative error and the
+    correlation of the SNN's decoded output with the ANN's activation; the layer where
+    the error jumps is marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    layers = doc["layers"]
+    names = [str(l["name"]) for l in layers]
+    x = list(range(len(layers)))
+    fig, ax = plt.subplots(figsize=(max(3.0, 0.6 * len(layers) + 1.5), 2.4))
+    ax.bar([i - 0.2 for i in x], [float(l["relative_error"]) for l in layers], width=0.4,
+           label="relative error", color="#c44e52")
+    ax.bar([i + 0.2 for i in x], [float(l["correlation"]) for l in layers], width=0.4,
+           label="correlation", color="#4c72b0")
+    jump = doc.get("jump_layer")
+    if jump in names:
+        ax.axvline(names.index(jump), color="0.3", linestyle=":", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=6)
+    ax.set_ylim(0, max(1.05, max([float(l["relative_error"]) for l in layers] + [0]) * 1.1))
+    ax.set_title(f"{doc.get('method', '')}, T = {doc.get('timesteps', '')}: SNN output vs ANN activation"
+                 + (f" (error jumps at {jump})" if jump else ""), fontsize=7, loc="left")
+    ax.legend(frameon=False, fontsize=6)
+    fig.tight_layout()
+    save(fig, out_prefix)
     plt.close(fig)
 
 
@@ -145,6 +182,11 @@ def main(argv):
     src = argv[1]
     out = argv[2] if len(argv) == 3 else (src[:-5] if src.endswith(".json") else src)
     try:
+        with open(src, encoding="utf-8") as f:
+            if json.load(f).get("diagnose"):
+                with open(src, encoding="utf-8") as g:
+                    plot_diagnosis(json.load(g), out)
+                return 0
         doc, runs = load_runs(src)
         plot(doc, runs, out)
     except ImportError as e:

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "config_file.hpp"
 #include <brisk/apps/experiments/files.hpp>
 
 #include <brisk/core/base/error.hpp>
@@ -17,7 +18,10 @@ namespace brisk::cli {
 
 bool parse(int argc, char** argv, const CommandHelp& help, po::options_description& options,
            const po::positional_options_description* positional, po::variables_map& vm) {
-  options.add_options()("help,h", "show this help and exit");
+  options.add_options()("help,h", "show this help and exit")
+      ("config", po::value<std::string>(),
+       "read options from this INI file (keys = long option names; a [COMMAND] section applies to "
+       "one command; the command line wins)");
   try {
     po::command_line_parser parser(argc, argv);  // skips argv[0]
     parser.options(options);
@@ -29,6 +33,7 @@ bool parse(int argc, char** argv, const CommandHelp& help, po::options_descripti
       if (help.examples && *help.examples) std::cout << "\nexamples:\n" << help.examples;
       return false;
     }
+    if (vm.count("config")) store_config_file(vm["config"].as<std::string>(), help.name, options, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(fmt::format("{}: {} (see 'brisk {} --help')", help.name, e.what(), help.name));

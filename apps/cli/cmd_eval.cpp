@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
+#include <brisk/apps/experiments/predictions.hpp>
 #include <brisk/conversion/import/load_model.hpp>
 #include <brisk/conversion/passes/fold_batchnorm.hpp>
 #include <brisk/core/base/error.hpp>
@@ -37,7 +38,9 @@ int cmd_eval(int argc, char** argv) {
       ("theano-flip", po::value<std::string>()->default_value("auto"),
        "rotate convolution kernels of Theano-trained files: auto, flip, no-flip")
       ("fold-bn", po::bool_switch(), "fold BatchNorm layers into the preceding Dense/Conv2D first")
-      ("json", po::value<std::string>(), "also write the results to this JSON file");
+      ("json", po::value<std::string>(), "also write the results to this JSON file")
+      ("predictions", po::value<std::string>(),
+       "write per-sample label, predicted class and logits (.npy or .csv)");
   add_force_option(opts);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -45,6 +48,8 @@ int cmd_eval(int argc, char** argv) {
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
   const int threads = thread_count(vm);
   check_output_flag(vm, "json", "--json", input_paths(vm, {"model", "data", "arch"}));
+  check_output_flag(vm, "predictions", "--predictions", input_paths(vm, {"model", "data", "arch"}));
+  if (vm.count("predictions")) experiments::check_predictions_path(vm["predictions"].as<std::string>());
   ImportOptions io;
   io.arch = vm["arch"].as<std::string>();
   io.theano_flip = parse_theano_flip(vm["theano-flip"].as<std::string>());
@@ -66,6 +71,14 @@ int cmd_eval(int argc, char** argv) {
   const std::size_t macs = graph_macs(g);
 
   std::cout << fmt::format("accuracy {:.2f}% ({}/{})\n", 100.0 * accuracy, correct, d.count());
+  if (vm.count("predictions")) {
+    experiments::Predictions p;
+    p.first_sample = vm["offset"].as<std::size_t>();
+    p.labels = d.y;
+    p.predicted.assign(predicted.begin(), predicted.end());
+    p.logits = experiments::ann_logits(g, d, threads, &p.classes);
+    experiments::write_predictions(vm["predictions"].as<std::string>(), p);
+  }
   std::cout << fmt::format("model    {} ({}, {} layers, {} MACs per sample{})\n", model_path,
                            g.meta["format"], g.layers.size(), macs,
                            folded ? fmt::format(", {} BatchNorm folded", folded) : "");

@@ -5,13 +5,18 @@
 
 #include <cmath>
 #include <iostream>
+#include <sstream>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include "folder_cli.hpp"
+#include "signals.hpp"
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
+#include <brisk/apps/experiments/predictions.hpp>
+#include <brisk/apps/experiments/recording.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -52,13 +57,25 @@ int cmd_run(int argc, char** argv) {
   opts.add_options()
       ("network", po::value<std::string>()->required(), "converted network or trained ANN (also positional)")
       ("json", po::value<std::string>(), "also write the results to this JSON file")
-      ("save", po::value<std::string>(), "MODEL input: also write the converted network here");
+      ("save", po::value<std::string>(), "MODEL input: also write the converted network here")
+      ("out", po::value<std::string>(),
+       "also write a result folder: results.json, results.csv, results.md, manifest.ini (see 'brisk sweep --help')")
+      ("predictions", po::value<std::string>(),
+       "write per-sample label, predicted class at every step and final logits (.npy or .csv)")
+      ("predictions-steps", po::value<std::string>()->default_value("all"),
+       "the steps of --predictions: all, or a comma list such as 1,4,16")
+      ("record", po::value<std::string>(),
+       "write the spike trains (step, neuron, payload) of --record-samples to this HDF5 file (docs/recording.md)")
+      ("record-layers", po::value<std::string>()->default_value("all"), "layers to record: all, or L1,L2")
+      ("record-samples", po::value<std::string>()->default_value("0-9"),
+       "samples to record (indices into the --samples/--offset slice): 0-9, 3, 0-4,20");
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
   add_memory_option(opts);
   add_force_option(opts);
   add_energy_options(opts);
+  add_progress_options(opts);
   po::positional_options_description pos;
   pos.add("network", 1);
   po::variables_map vm;
@@ -68,6 +85,12 @@ int cmd_run(int argc, char** argv) {
   const auto inputs = input_paths(vm, {"network", "data", "arch", "calib-data"});
   check_output_flag(vm, "json", "--json", inputs);
   check_output_flag(vm, "save", "--save", inputs);
+  check_output_flag(vm, "predictions", "--predictions", inputs);
+  check_output_flag(vm, "record", "--record", inputs);
+  if (vm.count("predictions")) experiments::check_predictions_path(vm["predictions"].as<std::string>());
+  if (vm.count("out")) experiments::prepare_output_folder(vm["out"].as<std::string>(), folder_mode(vm), inputs, "--out");
+  experiments::Manifest manifest;
+  if (vm.count("out")) manifest = start_manifest("run", vm, threads);
   if (vm.count("json") && vm.count("save") &&
       vm["json"].as<std::string>() == vm["save"].as<std::string>())
     throw UsageError("--json and --save name the same file");
@@ -93,13 +116,57 @@ int cmd_run(int argc, char** argv) {
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
-  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm));
+  experiments::RecordOptions record;
+  if (vm.count("record")) {
+    record.path = vm["record"].as<std::string>();
+    record.layers = experiments::parse_record_layers(vm["record-layers"].as<std::string>(), c);
+    record.samples = experiments::parse_sample_list(vm["record-samples"].as<std::string>(), d.count());
+    record.timesteps = timesteps;
+    record.network = path;
+    record.first_sample = vm["offset"].as<std::size_t>();
+  }
+  experiments::EvaluateControl control;
+  control.step_predictions = control.logits = vm.count("predictions") > 0;
+  StopOnSignal signals;
+  control.stop = signals.flag();
+  experiments::Progress progress(std::cerr, progress_mode(vm));
+  control.samples_done = progress.counter();
+  progress.begin(fmt::format("{} T={}", c.spec.method, timesteps ? timesteps : c.spec.timesteps), 0, 1, d.count());
+  const experiments::Evaluation e =
+      experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm), control);
+  progress.end();
+  if (e.result.interrupted) {
+    std::cerr << fmt::format("brisk: interrupted by signal {}; nothing written\n", signals.signal());
+    return kExitInterrupted;
+  }
 
-  std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
-                           converted ? "" : ", converted in memory", c.spec.timesteps);
-  print_conversion(c, std::cout);
-  print_evaluation(e, std::cout);
-  if (vm.count("json")) {
+  std::ostringstream text;
+  text << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
+                      converted ? "" : ", converted in memory", c.spec.timesteps);
+  print_conversion(c, text);
+  print_evaluation(e, text);
+  std::cout << text.str() << std::flush;
+  if (vm.count("predictions")) {
+    experiments::Predictions p;
+    p.first_sample = vm["offset"].as<std::size_t>();
+    p.labels = d.y;
+    p.steps = experiments::parse_prediction_steps(vm["predictions-steps"].as<std::string>(), e.result.steps);
+    const auto steps = static_cast<std::size_t>(e.result.steps);
+    p.predicted.reserve(d.count() * p.steps.size());
+    for (std::size_t i = 0; i < d.count(); ++i)
+      for (int t : p.steps) p.predicted.push_back(e.result.step_predictions[i * steps + static_cast<std::size_t>(t - 1)]);
+    p.classes = d.count() ? e.result.logits.size() / d.count() : 0;
+    p.logits = e.result.logits;
+    experiments::write_predictions(vm["predictions"].as<std::string>(), p);
+  }
+  if (vm.count("record")) {
+    const experiments::RecordingSummary rs = experiments::write_recording(c, d, record);
+    std::uint64_t events = 0;
+    for (auto e : rs.events) events += e;
+    std::cout << fmt::format("recorded  {} samples, {} layers, {} events to {}\n", record.samples.size(),
+                             rs.layers.size(), events, record.path);
+  }
+  if (vm.count("json") || vm.count("out")) {
     nlohmann::json j = experiments::evaluation_json(e);
     j["network"] = path;
     j["method"] = c.spec.method;
@@ -109,7 +176,19 @@ int cmd_run(int argc, char** argv) {
     j["seed"] = c.spec.seed;
     j["provenance"] = c.provenance;
     if (!c.calibration_report.empty()) j["calibration"] = nlohmann::json::parse(c.calibration_report);
-    experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    if (vm.count("json")) experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    if (vm.count("out")) {
+      const std::string dir = vm["out"].as<std::string>();
+      manifest.calib_indices = c.calib_indices;
+      manifest.calib_rule = converted ? "from the converted file's provenance" :
+          fmt::format("draw_indices(pool size, calib-samples = {}, seed = {}) over the pool of calib-data",
+                      vm["calib-samples"].as<std::size_t>(), vm["seed"].as<std::uint64_t>());
+      manifest.total = manifest.finished = 1;
+      experiments::write_run_results(dir, j, text.str());
+      manifest.end = experiments::utc_now();
+      manifest.status = "complete";
+      experiments::write_manifest(dir, manifest);
+    }
   }
   return 0;
 }

@@ -19,5 +19,7 @@ int cmd_convert(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_sweep(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_compare(int argc, char** argv);
+int cmd_diagnose(int argc, char** argv);
 
 }  // namespace brisk::cli

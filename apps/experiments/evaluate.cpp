@@ -55,12 +55,16 @@ void check_labels(const Graph& g, const SampleSet& d) {
 }
 
 Evaluation evaluate(const Conversion& c, const SampleSet& d, int timesteps, int threads,
-                    const EnergyModel& energy, std::uint64_t max_memory) {
+                    const EnergyModel& energy, std::uint64_t max_memory, const EvaluateControl& control) {
   RunOptions ro;
   ro.threads = threads;
   ro.timesteps = timesteps;
   ro.max_memory = max_memory;
   ro.energy = energy;
+  ro.stop = control.stop;
+  ro.samples_done = control.samples_done;
+  ro.keep_step_predictions = control.step_predictions;
+  ro.keep_logits = control.logits;
   return evaluate(c, d, ro);
 }
 

@@ -2,6 +2,7 @@
 // The ANN and its converted SNN on a dataset: float accuracy, one simulation beside it,
 // agreement between the two, and the figures as JSON (the keys of `brisk run --json`).
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -56,11 +57,21 @@ struct Evaluation {
   RunResult result;
 };
 
+// Optional: a stop flag and a progress counter (RunOptions::stop / samples_done), and the
+// per-sample outputs (RunResult::step_predictions / logits) for --predictions.
+struct EvaluateControl {
+  const std::atomic<bool>* stop = nullptr;
+  std::atomic<std::uint64_t>* samples_done = nullptr;
+  bool step_predictions = false;
+  bool logits = false;
+};
+
 // Simulates `c` on `d` for `timesteps` steps (0 = the T it was converted for).
 // InputError for an empty dataset or samples that do not fit the model; UsageError when
 // the run would need more than `max_memory` (check_run_memory).
 Evaluation evaluate(const Conversion& c, const SampleSet& d, int timesteps, int threads,
-                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);  // engine.hpp
+                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory,  // engine.hpp
+                    const EvaluateControl& control = {});
 
 // The same with every engine option (logits, recordings, ...): ro.timesteps, ro.threads,
 // ro.energy and ro.max_memory are the arguments above.

@@ -28,7 +28,8 @@ std::vector<SweepConfig> sweep_configs(const SweepOptions& o) {
 }
 
 SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
-                    const SweepConfig& config) {
+                    const SweepConfig& config, const SweepControl* control, bool* interrupted,
+                    std::vector<std::int64_t>* calib_indices) {
   ConvertOptions co = o.base;
   co.mapping.method = parse_method(config.method);
   co.mapping.timesteps = config.timesteps;
@@ -39,7 +40,11 @@ SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOpt
   const Conversion c = convert_loaded(in, co);
   SweepRow r;
   r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const Evaluation e = evaluate(c, d, 0, o.base.threads, o.energy, o.max_memory);
+  if (calib_indices) *calib_indices = c.calib_indices;
+  EvaluateControl ec;
+  if (control) ec.stop = control->stop, ec.samples_done = control->samples_done;
+  const Evaluation e = evaluate(c, d, 0, o.base.threads, o.energy, o.max_memory, ec);
+  if (interrupted) *interrupted = e.result.interrupted;
   const double n = static_cast<double>(e.samples);
   r.method = config.method;
   r.stage = config.stage;
@@ -59,7 +64,7 @@ SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOpt
 }
 
 Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
-                const std::function<void(const SweepRow&)>& on_row) {
+                const std::function<void(const Sweep&)>& on_row, const SweepControl* control) {
   Sweep s;
   s.model = in.model_path;
   s.model_sha256 = in.model_sha256;
@@ -67,9 +72,35 @@ Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions
   s.calib_label = in.calib_label;
   s.samples = d.count();
   s.base = o.base;
-  for (const auto& config : sweep_configs(o)) {
-    s.rows.push_back(run_config(in, d, o, config));
-    if (on_row) on_row(s.rows.back());
+  const std::vector<SweepConfig> configs = sweep_configs(o);
+  s.total = configs.size();
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    const SweepConfig& config = configs[i];
+    if (control) {
+      const auto done = std::find_if(control->done.begin(), control->done.end(), [&](const SweepRow& r) {
+        return r.method == config.method && r.stage == config.stage &&
+               (r.timesteps == config.timesteps || config.method == "radix");
+      });
+      if (done != control->done.end()) {
+        s.rows.push_back(*done);
+        continue;
+      }
+      if (control->stop && control->stop->load()) {
+        s.interrupted = true;
+        break;
+      }
+      if (control->on_start) control->on_start(i, configs.size(), config);
+    }
+    bool interrupted = false;
+    std::vector<std::int64_t> indices;
+    SweepRow row = run_config(in, d, o, config, control, &interrupted, &indices);
+    if (interrupted) {
+      s.interrupted = true;
+      break;
+    }
+    if (s.calib_indices.empty()) s.calib_indices = std::move(indices);
+    s.rows.push_back(std::move(row));
+    if (on_row) on_row(s);
   }
   return s;
 }

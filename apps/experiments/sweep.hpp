@@ -1,6 +1,7 @@
 #pragma once
 // A sweep: one model converted with every requested method and calibration stage at every
 // requested T, each simulated on one dataset; the rows as Markdown, CSV and JSON tables.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -47,19 +48,37 @@ struct SweepRow {
   std::string calibration_report;
 };
 
+// How a sweep is driven (all optional): resumed rows, a stop flag (a signal handler sets
+// it; checked between configurations and by the engine between chunks of samples), a
+// progress counter, and callbacks.
+struct SweepControl {
+  std::vector<SweepRow> done;  // finished rows (resume): their configurations are skipped
+  const std::atomic<bool>* stop = nullptr;
+  std::atomic<std::uint64_t>* samples_done = nullptr;  // samples simulated in the running configuration
+  // Before configuration `index` (0-based) of `total` starts (skipped ones are not shown).
+  std::function<void(std::size_t index, std::size_t total, const SweepConfig&)> on_start;
+};
+
+// One configuration. `interrupted` (optional) is set when the stop flag cut the simulation
+// short; the row is then partial and must be discarded.
 SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
-                    const SweepConfig& config);
+                    const SweepConfig& config, const SweepControl* control = nullptr,
+                    bool* interrupted = nullptr, std::vector<std::int64_t>* calib_indices = nullptr);
 
 struct Sweep {
   std::string model, model_sha256, data, calib_label;
   std::size_t samples = 0;
   ConvertOptions base;
   std::vector<SweepRow> rows;
+  std::size_t total = 0;       // configurations requested
+  bool interrupted = false;    // the stop flag ended the sweep before every configuration ran
+  std::vector<std::int64_t> calib_indices;  // of the first conversion that drew any
 };
 
-// Runs every configuration; `on_row` (optional) sees each row as it is done.
+// Runs every configuration (those of control->done are taken as they are, in their
+// place); `on_row` (optional) sees the sweep after each new row (write the folder there).
 Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
-                const std::function<void(const SweepRow&)>& on_row = {});
+                const std::function<void(const Sweep&)>& on_row = {}, const SweepControl* control = nullptr);
 
 // One table per method (a row per calibration stage, a column per T), then all runs.
 std::string sweep_markdown(const Sweep& s);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -91,6 +92,8 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
   r.sample_sops.assign(count, 0);
   const std::size_t classes = plan[static_cast<std::size_t>(net.output())].size();
   if (opts.keep_logits) r.logits.assign(count * classes, 0.0f);
+  if (opts.keep_step_predictions) r.step_predictions.assign(count * static_cast<std::size_t>(sim.steps()), -1);
+  std::atomic<bool> stopped{false};
   r.layers.resize(nl);
   for (std::size_t l = 0; l < nl; ++l) {
     r.layers[l].name = plan[l].name;
@@ -111,9 +114,21 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
   const auto workers = parallel_for_workers<Worker>(
       opts.threads, count, 4, make_worker, [&](Worker& w, std::size_t begin, std::size_t end) {
         std::vector<float> scratch;  // per chunk, only when recording
+        if (opts.stop && opts.stop->load(std::memory_order_relaxed)) {
+          stopped.store(true, std::memory_order_relaxed);
+          return;
+        }
+        std::vector<std::vector<float>> trace;  // keep_step_predictions only
+        w.trace = opts.keep_step_predictions ? &trace : nullptr;
         for (std::size_t i = begin; i != end; ++i) {
           const std::int32_t label = data.y.empty() ? -1 : data.y[i];
+          trace.clear();
           sim.sample(w, data.x.subspan(i * sample_size, sample_size), i, label);
+          if (opts.keep_step_predictions) {
+            const auto steps = static_cast<std::size_t>(sim.steps());
+            for (std::size_t t = 0; t < steps && t < trace.size(); ++t)
+              r.step_predictions[i * steps + t] = argmax(trace[t]);  // as w.prediction
+          }
           r.predictions[i] = w.prediction;
           std::uint64_t spikes = 0, sops = 0;
           for (const auto& s : w.layers) spikes += s.spikes, sops += s.sops;
@@ -135,8 +150,11 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
               std::copy(scratch.begin(), scratch.end(), r.layers[l].counts.begin() + static_cast<std::ptrdiff_t>(i * scratch.size()));
           }
         }
+        w.trace = nullptr;
+        if (opts.samples_done) opts.samples_done->fetch_add(end - begin, std::memory_order_relaxed);
       });
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.interrupted = stopped.load();
 
   r.accuracy.assign(static_cast<std::size_t>(sim.steps()), 0.0);
   std::vector<std::uint64_t> correct(static_cast<std::size_t>(sim.steps()), 0);

@@ -11,6 +11,7 @@
 // its buffers and allocates nothing per sample once warm. Results do not depend on the
 // thread count: per-sample randomness is seeded from (spec.seed, sample index) and all
 // reductions are over integers or in sample order.
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -52,6 +53,11 @@ struct RunOptions {
   Record record = Record::None;
   std::vector<int> record_layers;  // empty = all layers (for MeanRate / Counts)
   bool keep_logits = false;        // RunResult::logits (final readout values)
+  bool keep_step_predictions = false;  // RunResult::step_predictions (argmax after every step)
+  // Checked before each chunk of a few samples: once set, run() simulates no further
+  // samples and returns with RunResult::interrupted (its figures are then partial).
+  const std::atomic<bool>* stop = nullptr;
+  std::atomic<std::uint64_t>* samples_done = nullptr;  // incremented per chunk (progress)
   bool time_layers = false;        // per-layer wall time (small overhead)
   EnergyModel energy;
   std::uint64_t max_memory = kDefaultMaxMemory;  // run() refuses a larger estimate (check_run_memory)
@@ -89,6 +95,8 @@ struct RunResult {
   std::vector<double> accuracy;   // accuracy[t] = accuracy of the argmax after t+1 steps
   std::vector<std::int32_t> predictions;  // final prediction per sample
   std::vector<float> logits;      // keep_logits: [sample][class], readout after last step
+  std::vector<std::int32_t> step_predictions;  // keep_step_predictions: [sample][step]
+  bool interrupted = false;       // RunOptions::stop was set: some samples were not simulated
   std::vector<LayerResult> layers;  // indexed like Graph::layers
   std::vector<std::uint64_t> sample_spikes;  // per sample, all layers
   std::vector<std::uint64_t> sample_sops;    // per sample, all layers

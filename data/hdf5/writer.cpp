@@ -1,5 +1,7 @@
 #include <brisk/data/hdf5/writer.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <brisk/core/base/error.hpp>
@@ -76,6 +78,37 @@ void Writer::floats(const std::string& path, const std::vector<float>& v, std::v
   check(d.valid(), "cannot create dataset " + path);
   check(v.empty() || H5Dwrite(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) >= 0,
         "cannot write dataset " + path);
+}
+
+void Writer::compressed(const std::string& path, hid_t file_type, hid_t mem_type, const void* data,
+                        std::size_t n, std::vector<int> shape) {
+  if (shape.empty()) shape = {static_cast<int>(n)};
+  std::vector<hsize_t> dims(shape.begin(), shape.end());
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (n > 0) {
+    // Chunks of whole rows, about 64 Ki elements (at least one row).
+    std::vector<hsize_t> chunk(dims);
+    hsize_t row = 1;
+    for (std::size_t i = 1; i < dims.size(); ++i) row *= dims[i];
+    chunk[0] = std::max<hsize_t>(1, std::min<hsize_t>(dims[0], (hsize_t{1} << 16) / std::max<hsize_t>(row, 1)));
+    check(H5Pset_chunk(props.get(), static_cast<int>(chunk.size()), chunk.data()) >= 0 &&
+              H5Pset_shuffle(props.get()) >= 0 && H5Pset_deflate(props.get(), 4) >= 0,
+          "cannot set up compression for " + path);
+  }
+  Handle d(H5Dcreate2(file_.get(), path.c_str(), file_type, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT),
+           H5Dclose);
+  check(d.valid(), "cannot create dataset " + path);
+  check(n == 0 || H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
+        "cannot write dataset " + path);
+}
+
+void Writer::int32s_compressed(const std::string& path, const std::vector<std::int32_t>& v, std::vector<int> shape) {
+  compressed(path, H5T_STD_I32LE, H5T_NATIVE_INT32, v.data(), v.size(), std::move(shape));
+}
+
+void Writer::floats_compressed(const std::string& path, const std::vector<float>& v, std::vector<int> shape) {
+  compressed(path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, v.data(), v.size(), std::move(shape));
 }
 
 void Writer::int64s(const std::string& path, const std::vector<std::int64_t>& v) {

@@ -32,9 +32,15 @@ class Writer {
   void floats(const std::string& path, const std::vector<float>& v, std::vector<int> shape = {});
   // 1-D int64 dataset.
   void int64s(const std::string& path, const std::vector<std::int64_t>& v);
+  // Chunked, shuffled and deflate-compressed datasets (recordings): 1-D of v.size() when
+  // `shape` is empty; chunks of about 64 Ki elements along the first dimension.
+  void int32s_compressed(const std::string& path, const std::vector<std::int32_t>& v, std::vector<int> shape = {});
+  void floats_compressed(const std::string& path, const std::vector<float>& v, std::vector<int> shape = {});
 
  private:
   void check(bool ok, const std::string& what) const;
+  void compressed(const std::string& path, hid_t file_type, hid_t mem_type, const void* data, std::size_t n,
+                  std::vector<int> shape);
   void write_attr(const std::string& obj, const char* name, hid_t file_type, hid_t space,
                   const void* data, hid_t mem_type = -1);
 

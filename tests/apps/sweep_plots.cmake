@@ -1,11 +1,10 @@
-# Runs `brisk sweep ARGS --out PREFIX` with $BRISK_PYTHON set to PYTHON. EXPECT=plots: exit 0,
-# nothing on stderr, PREFIX.{md,csv,json,png,svg} written, the SVG parses as XML and the PNG
-# has its signature. EXPECT=warning: exit 0, exactly one stderr line
+# Runs `brisk sweep ARGS --out DIR` with $BRISK_PYTHON set to PYTHON. EXPECT=plots: exit 0,
+# nothing on stderr, DIR/results.{md,csv,json,png,svg} and DIR/manifest.ini written, the SVG
+# parses as XML and the PNG has its signature. EXPECT=warning: exit 0, exactly one stderr line
 # "brisk: warning: plots not written (...)", the tables written and no plots.
-get_filename_component(dir ${PREFIX} DIRECTORY)
-file(REMOVE_RECURSE ${dir})
-file(MAKE_DIRECTORY ${dir})
-execute_process(COMMAND ${CMAKE_COMMAND} -E env BRISK_PYTHON=${PYTHON} ${BRISK} sweep ${ARGS} --out ${PREFIX}
+file(REMOVE_RECURSE ${DIR})
+set(PREFIX ${DIR}/results)
+execute_process(COMMAND ${CMAKE_COMMAND} -E env BRISK_PYTHON=${PYTHON} ${BRISK} sweep ${ARGS} --out ${DIR}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message(STATUS "stdout:\n${out}")
 if(NOT rc EQUAL 0)
@@ -16,6 +15,9 @@ foreach(ext md csv json)
     message(FATAL_ERROR "${PREFIX}.${ext} not written")
   endif()
 endforeach()
+if(NOT EXISTS ${DIR}/manifest.ini)
+  message(FATAL_ERROR "${DIR}/manifest.ini not written")
+endif()
 if(EXPECT STREQUAL "plots")
   if(NOT err STREQUAL "")
     message(FATAL_ERROR "unexpected stderr:\n${err}")
