@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include <brisk/apps/experiments/distributed.hpp>
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
@@ -29,9 +30,7 @@ float parse_input_max(const std::string& text, const std::string& path) {
   throw InputError(fmt::format("{}: provenance input_max '{}' is not a positive number", path, text));
 }
 
-}  // namespace
-
-int cmd_run(int argc, char** argv) {
+int run_command(experiments::Communicator& comm, int argc, char** argv) {
   static const CommandHelp help{
       "run", "brisk run (NET.h5 | MODEL --method M) --data SPEC [--timesteps T] [options]",
       "Simulate a spiking network over a dataset and print its accuracy, the accuracy after\n"
@@ -90,16 +89,17 @@ int cmd_run(int argc, char** argv) {
     }
   } else {
     c = experiments::convert_model(path, input_options(vm), conversion_options(vm));
-    if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
+    if (vm.count("save") && comm.root()) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
-  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm));
+  const experiments::Evaluation e =
+      experiments::evaluate_distributed(comm, c, d, timesteps, threads, energy_model(vm), max_memory(vm));
 
   std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
                            converted ? "" : ", converted in memory", c.spec.timesteps);
   print_conversion(c, std::cout);
   print_evaluation(e, std::cout);
-  if (vm.count("json")) {
+  if (vm.count("json") && comm.root()) {
     nlohmann::json j = experiments::evaluation_json(e);
     j["network"] = path;
     j["method"] = c.spec.method;
@@ -112,6 +112,14 @@ int cmd_run(int argc, char** argv) {
     experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
   }
   return 0;
+}
+
+}  // namespace
+
+// Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
+int cmd_run(int argc, char** argv) {
+  const auto comm = experiments::make_communicator();
+  return experiments::collectively(*comm, [&] { return run_command(*comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

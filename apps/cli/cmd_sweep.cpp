@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include <brisk/apps/experiments/distributed.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/apps/experiments/plots.hpp>
@@ -45,9 +46,7 @@ std::vector<std::string> parse_list(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-int cmd_sweep(int argc, char** argv) {
+int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
   static const CommandHelp help{
       "sweep", "brisk sweep MODEL --data SPEC --out PREFIX [options]",
       "Convert MODEL with every requested method and calibration stage at every requested T,\n"
@@ -108,12 +107,13 @@ int cmd_sweep(int argc, char** argv) {
 
   const experiments::ConversionInputs in = experiments::load_conversion_inputs(model, input_options(vm), true);
   const Dataset d = load_data(vm);
-  const experiments::Sweep sweep = experiments::run_sweep(in, d, so, [](const experiments::SweepRow& r) {
+  const experiments::Sweep sweep = experiments::run_sweep_distributed(comm, in, d, so, [](const experiments::SweepRow& r) {
     std::cout << fmt::format("{:<7} {:<16} T={:<3} SNN {:.2f}% (ANN {:.2f}%)  convert {:.2f} s, run {:.2f} s\n",
                              r.method, r.stage, r.timesteps, 100 * r.snn, 100 * r.ann, r.convert_seconds,
                              r.run_seconds)
               << std::flush;
   });
+  if (!comm.root()) return 0;  // rank 0 alone writes
 
   experiments::write_file_atomically(prefix + ".md", experiments::sweep_markdown(sweep));
   experiments::write_file_atomically(prefix + ".csv", experiments::sweep_csv(sweep));
@@ -126,6 +126,14 @@ int cmd_sweep(int argc, char** argv) {
   else
     std::cerr << fmt::format("brisk: warning: plots not written ({})\n", why);
   return 0;
+}
+
+}  // namespace
+
+// Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
+int cmd_sweep(int argc, char** argv) {
+  const auto comm = experiments::make_communicator();
+  return experiments::collectively(*comm, [&] { return sweep_command(*comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

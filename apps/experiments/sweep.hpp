@@ -47,6 +47,12 @@ struct SweepRow {
   std::string calibration_report;
 };
 
+// A configuration's conversion options: o.base with its method, T and stages (ridge: base's).
+ConvertOptions config_options(const SweepOptions& o, const SweepConfig& config);
+
+// The row of a configuration from its conversion and evaluation (convert_seconds left 0).
+SweepRow sweep_row(const SweepConfig& config, const Conversion& c, const Evaluation& e);
+
 SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
                     const SweepConfig& config);
 

@@ -113,7 +113,7 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
         std::vector<float> scratch;  // per chunk, only when recording
         for (std::size_t i = begin; i != end; ++i) {
           const std::int32_t label = data.y.empty() ? -1 : data.y[i];
-          sim.sample(w, data.x.subspan(i * sample_size, sample_size), i, label);
+          sim.sample(w, data.x.subspan(i * sample_size, sample_size), opts.first_sample + i, label);
           r.predictions[i] = w.prediction;
           std::uint64_t spikes = 0, sops = 0;
           for (const auto& s : w.layers) spikes += s.spikes, sops += s.sops;
@@ -157,6 +157,7 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
   if (!data.y.empty() && count > 0)
     for (std::size_t t = 0; t < correct.size(); ++t)
       r.accuracy[t] = static_cast<double>(correct[t]) / static_cast<double>(count);
+  r.correct_at_step = std::move(correct);
   for (std::size_t l = 0; l < nl; ++l) {
     auto& L = r.layers[l];
     r.total_spikes += L.spikes;
