@@ -34,6 +34,7 @@ if len(a) < 10:
     sys.exit(f"{sys.argv[1]}: only {len(a)} objects, not a converted network")
 for k in sorted(a):
     x, y = np.asarray(a[k]), np.asarray(b[k])
-    if x.dtype != y.dtype or x.shape != y.shape or x.tobytes() != y.tobytes():
+    same = x.tolist() == y.tolist() if x.dtype == object else x.tobytes() == y.tobytes()
+    if x.dtype != y.dtype or x.shape != y.shape or not same:
         sys.exit(f"{k} differs")
 print(f"same network ({len(a)} objects)")

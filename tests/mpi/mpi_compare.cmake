@@ -19,7 +19,7 @@ endfunction()
 function(read_filtered file drop strip out_var)
   file(STRINGS ${file} lines)
   list(LENGTH lines n)
-  if(n LESS 3)
+  if(n LESS 2)  # a header and at least one row
     message(FATAL_ERROR "${file}: only ${n} lines")
   endif()
   set(kept "")
