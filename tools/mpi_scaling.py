@@ -16,7 +16,7 @@ import time
 
 DEFAULT = ["models/fmnist_cnn.h5", "--data", "fashion-mnist", "--method", "rate", "-T", "16",
            "--per-channel", "--calibrate", "all"]
-MPIRUN = ["mpirun", "-q", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader",
+MPIRUN = ["mpirun", "-q", "--bind-to", "none", "--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader",
           "--mca", "btl_vader_single_copy_mechanism", "none"]
 TIMING = {"seconds", "images_per_second"}
 
@@ -59,7 +59,7 @@ def main():
                 print(f"run {rep + 1} {name:<22} wall {wall:6.2f} s  simulation {j['seconds']:6.2f} s  "
                       f"calibration {cal:5.2f} s", flush=True)
     print(f"\nmedians of {a.repeats} runs (snn accuracy {reference['snn_accuracy']:.4f} in every run):")
-    print("| layout | wall s | simulation s | calibration s | rest s (start-up, load, ANN pass) |")
+    print("| layout | wall s | simulation s | calibration s | rest s (start-up, load, balancing, ANN pass) |")
     print("|---|---:|---:|---:|---:|")
     for name, _, _ in layouts:
         w, s, c = (statistics.median(x[i] for x in times[name]) for i in range(3))
