@@ -28,6 +28,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// One process: every collective is the identity, fail() rethrows as is.
+class SingleProcess final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void sum(std::span<std::uint64_t>) override {}
+  void broadcast(std::string&) override {}
+  std::vector<std::string> gather(const std::string& bytes) override { return {bytes}; }
+  std::unique_ptr<Communicator> split(int) override { return std::make_unique<SingleProcess>(); }
+  void check() override {}
+  [[noreturn]] void fail(std::exception_ptr error) override { std::rethrow_exception(error); }
+};
+
+#ifdef BRISK_HAVE_MPI
+
 // The error an exception stands for, as every rank will throw it.
 struct ErrorLine {
   std::string message;
@@ -58,21 +73,6 @@ ErrorLine describe(std::exception_ptr error) {
     return {"internal: unknown exception", ErrorKind::Internal};
   }
 }
-
-// One process: every collective is the identity, fail() rethrows as is.
-class SingleProcess final : public Communicator {
- public:
-  int rank() const override { return 0; }
-  int size() const override { return 1; }
-  void sum(std::span<std::uint64_t>) override {}
-  void broadcast(std::string&) override {}
-  std::vector<std::string> gather(const std::string& bytes) override { return {bytes}; }
-  std::unique_ptr<Communicator> split(int) override { return std::make_unique<SingleProcess>(); }
-  void check() override {}
-  [[noreturn]] void fail(std::exception_ptr error) override { std::rethrow_exception(error); }
-};
-
-#ifdef BRISK_HAVE_MPI
 
 class MpiCommunicator final : public Communicator {
  public:

@@ -14,7 +14,7 @@ using namespace brisk::experiments;
 
 TEST_SUITE("distributed") {
 
-TEST_CASE("block_of: contiguous blocks in rank order covering every sample, sizes differing by at most one") {
+TEST_CASE("block_of: contiguous blocks in rank order that cover every sample and differ in size by at most one") {
   for (std::size_t count : {0u, 1u, 2u, 7u, 10000u, 10001u})
     for (int size : {1, 2, 3, 4, 16}) {
       std::size_t next = 0;
@@ -76,7 +76,7 @@ TEST_CASE("plan_sweep: calibration repeated on every rank of a group favours mor
   CHECK(p.group_of_config[0] != p.group_of_config[1]);
 }
 
-TEST_CASE("the communicator without an MPI launcher is one process; fail() rethrows the error as is") {
+TEST_CASE("the communicator without an MPI launcher is one process and fail() rethrows the error as is") {
   if (std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK"))
     return;  // started by mpirun: make_communicator() is MPI's world
   const auto comm = make_communicator();
