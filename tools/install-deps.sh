@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev zlib1g-dev libzip-dev
   # SHA-256 (OpenSSL's libcrypto) and calibration's linear algebra (Eigen)
   libssl-dev libeigen3-dev
+  # optional MPI build (BRISK_MPI, docs/mpi.md): OpenMPI's library and mpirun
+  libopenmpi-dev openmpi-bin
   # bundled Python tools (exporter, model training, fixtures, benchmark, sweep plots) and data
   python3-torch python3-h5py python3-numpy python3-matplotlib
   # the brisk Python module (apps/python: pybind11 extension) and its tests

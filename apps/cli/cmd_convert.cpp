@@ -7,13 +7,16 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include <brisk/apps/experiments/distributed.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
 namespace brisk::cli {
 
-int cmd_convert(int argc, char** argv) {
+namespace {
+
+int convert_command(experiments::Communicator& comm, int argc, char** argv) {
   static const CommandHelp help{
       "convert", "brisk convert MODEL -o NET.h5 --method rate|radix|termap|augmap [options]",
       "Convert a trained ANN (Keras HDF5 / .keras, or brisk ANN HDF5) into a spiking network\n"
@@ -47,6 +50,8 @@ int cmd_convert(int argc, char** argv) {
   const std::string out = vm["output"].as<std::string>();
   check_output_flag(vm, "output", "-o", input_paths(vm, {"model", "arch", "calib-data"}));
 
+  if (!comm.root()) return 0;  // rank 0 alone converts and writes
+
   const auto t0 = std::chrono::steady_clock::now();
   const Conversion c = experiments::convert_model(model, input_options(vm), co);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -54,6 +59,14 @@ int cmd_convert(int argc, char** argv) {
   print_conversion(c, std::cout);
   std::cout << fmt::format("wrote {} ({} from {}, {:.2f} s)\n", out, c.spec.method, model, seconds);
   return 0;
+}
+
+}  // namespace
+
+// Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
+int cmd_convert(int argc, char** argv) {
+  const auto comm = experiments::make_communicator();
+  return experiments::collectively(*comm, [&] { return convert_command(*comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

@@ -12,6 +12,7 @@
 #include "conversion_cli.hpp"
 #include "folder_cli.hpp"
 #include "signals.hpp"
+#include <brisk/apps/experiments/distributed.hpp>
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
@@ -34,9 +35,7 @@ float parse_input_max(const std::string& text, const std::string& path) {
   throw InputError(fmt::format("{}: provenance input_max '{}' is not a positive number", path, text));
 }
 
-}  // namespace
-
-int cmd_run(int argc, char** argv) {
+int run_command(experiments::Communicator& comm, int argc, char** argv) {
   static const CommandHelp help{
       "run", "brisk run (NET.h5 | MODEL --method M) --data SPEC [--timesteps T] [options]",
       "Simulate a spiking network over a dataset and print its accuracy, the accuracy after\n"
@@ -88,7 +87,7 @@ int cmd_run(int argc, char** argv) {
   check_output_flag(vm, "predictions", "--predictions", inputs);
   check_output_flag(vm, "record", "--record", inputs);
   if (vm.count("predictions")) experiments::check_predictions_path(vm["predictions"].as<std::string>());
-  if (vm.count("out")) experiments::prepare_output_folder(vm["out"].as<std::string>(), folder_mode(vm), inputs, "--out");
+  if (vm.count("out") && comm.root()) experiments::prepare_output_folder(vm["out"].as<std::string>(), folder_mode(vm), inputs, "--out");
   experiments::Manifest manifest;
   if (vm.count("out")) manifest = start_manifest("run", vm, threads);
   if (vm.count("json") && vm.count("save") &&
@@ -113,7 +112,7 @@ int cmd_run(int argc, char** argv) {
     }
   } else {
     c = experiments::convert_model(path, input_options(vm), conversion_options(vm));
-    if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
+    if (vm.count("save") && comm.root()) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
   experiments::RecordOptions record;
@@ -125,6 +124,10 @@ int cmd_run(int argc, char** argv) {
     record.network = path;
     record.first_sample = vm["offset"].as<std::size_t>();
   }
+  // Under mpirun the ranks share the samples (docs/mpi.md); per-sample outputs need one process.
+  if (comm.size() > 1 && (vm.count("predictions") || vm.count("record")))
+    throw UsageError(fmt::format("--{}: not available under mpirun (run it in one process)",
+                                 vm.count("predictions") ? "predictions" : "record"));
   experiments::EvaluateControl control;
   control.step_predictions = control.logits = vm.count("predictions") > 0;
   StopOnSignal signals;
@@ -133,7 +136,9 @@ int cmd_run(int argc, char** argv) {
   control.samples_done = progress.counter();
   progress.begin(fmt::format("{} T={}", c.spec.method, timesteps ? timesteps : c.spec.timesteps), 0, 1, d.count());
   const experiments::Evaluation e =
-      experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm), control);
+      comm.size() > 1
+          ? experiments::evaluate_distributed(comm, c, d, timesteps, threads, energy_model(vm), max_memory(vm))
+          : experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm), control);
   progress.end();
   if (e.result.interrupted) {
     std::cerr << fmt::format("brisk: interrupted by signal {}; nothing written\n", signals.signal());
@@ -166,7 +171,7 @@ int cmd_run(int argc, char** argv) {
     std::cout << fmt::format("recorded  {} samples, {} layers, {} events to {}\n", record.samples.size(),
                              rs.layers.size(), events, record.path);
   }
-  if (vm.count("json") || vm.count("out")) {
+  if ((vm.count("json") || vm.count("out")) && comm.root()) {
     nlohmann::json j = experiments::evaluation_json(e);
     j["network"] = path;
     j["method"] = c.spec.method;
@@ -191,6 +196,14 @@ int cmd_run(int argc, char** argv) {
     }
   }
   return 0;
+}
+
+}  // namespace
+
+// Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
+int cmd_run(int argc, char** argv) {
+  const auto comm = experiments::make_communicator();
+  return experiments::collectively(*comm, [&] { return run_command(*comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

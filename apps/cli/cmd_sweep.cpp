@@ -12,6 +12,7 @@
 #include "conversion_cli.hpp"
 #include "folder_cli.hpp"
 #include "signals.hpp"
+#include <brisk/apps/experiments/distributed.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/folder.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
@@ -49,9 +50,7 @@ std::vector<std::string> parse_list(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-int cmd_sweep(int argc, char** argv) {
+int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
   static const CommandHelp help{
       "sweep", "brisk sweep MODEL --data SPEC --out DIR [options]",
       "Convert MODEL with every requested method and calibration stage at every requested T,\n"
@@ -123,7 +122,10 @@ int cmd_sweep(int argc, char** argv) {
   const experiments::FolderMode mode = folder_mode(vm);
   if (vm["resume"].as<bool>() && vm["force"].as<bool>()) throw UsageError("--resume and --force exclude each other");
   const auto inputs = input_paths(vm, {"model", "data", "arch", "calib-data"});
-  experiments::prepare_output_folder(dir, mode, inputs, "--out");
+  // Under mpirun (docs/mpi.md) rank 0 alone writes the folder, once every row is in.
+  if (comm.size() > 1 && mode == experiments::FolderMode::Resume)
+    throw UsageError("--resume: not available under mpirun (resume the sweep in one process)");
+  if (comm.root()) experiments::prepare_output_folder(dir, mode, inputs, "--out");
 
   experiments::Manifest manifest = start_manifest("sweep", vm, so.base.threads);
   experiments::SweepControl control;
@@ -156,34 +158,43 @@ int cmd_sweep(int argc, char** argv) {
       "draw_indices(pool size, calib-samples = {}, seed = {}) over the pool of calib-data (from "
       "calib-offset, calib-pool samples; 0 = all); indices are positions in the pool",
       so.base.calib_samples, so.base.seed);
-  experiments::write_manifest(dir, manifest);
+  if (comm.root()) experiments::write_manifest(dir, manifest);
 
   const experiments::ConversionInputs in = experiments::load_conversion_inputs(model, input_options(vm), true);
   const Dataset d = load_data(vm);
   StopOnSignal signals;
-  experiments::Progress progress(std::cerr, progress_mode(vm));
-  control.stop = signals.flag();
-  control.samples_done = progress.counter();
-  control.on_start = [&](std::size_t i, std::size_t n, const experiments::SweepConfig& c) {
-    progress.begin(fmt::format("{} {} T={}", c.method, c.stage, c.timesteps), i, n, d.count());
-  };
-  for (const auto& r : control.done)
-    std::cout << fmt::format("{:<7} {:<16} T={:<3} SNN {:.2f}% (ANN {:.2f}%)  (finished before, kept)\n", r.method,
-                             r.stage, r.timesteps, 100 * r.snn, 100 * r.ann);
-  const experiments::Sweep sweep = experiments::run_sweep(in, d, so, [&](const experiments::Sweep& s) {
-    progress.end();
-    const experiments::SweepRow& r = s.rows.back();
-    // The row is in the folder before it is reported.
-    experiments::write_sweep_results(dir, s);
-    manifest.finished = s.rows.size();
-    if (manifest.calib_indices.empty()) manifest.calib_indices = s.calib_indices;
-    experiments::write_manifest(dir, manifest);
+  experiments::Sweep sweep;
+  auto print_row = [](const experiments::SweepRow& r) {
     std::cout << fmt::format("{:<7} {:<16} T={:<3} SNN {:.2f}% (ANN {:.2f}%)  convert {:.2f} s, run {:.2f} s\n",
                              r.method, r.stage, r.timesteps, 100 * r.snn, 100 * r.ann, r.convert_seconds,
                              r.run_seconds)
               << std::flush;
-  }, &control);
-  progress.end();
+  };
+  if (comm.size() > 1) {
+    sweep = experiments::run_sweep_distributed(comm, in, d, so, print_row);
+    if (!comm.root()) return 0;  // rank 0 alone writes
+  } else {
+    experiments::Progress progress(std::cerr, progress_mode(vm));
+    control.stop = signals.flag();
+    control.samples_done = progress.counter();
+    control.on_start = [&](std::size_t i, std::size_t n, const experiments::SweepConfig& c) {
+      progress.begin(fmt::format("{} {} T={}", c.method, c.stage, c.timesteps), i, n, d.count());
+    };
+    for (const auto& r : control.done)
+      std::cout << fmt::format("{:<7} {:<16} T={:<3} SNN {:.2f}% (ANN {:.2f}%)  (finished before, kept)\n", r.method,
+                               r.stage, r.timesteps, 100 * r.snn, 100 * r.ann);
+    sweep = experiments::run_sweep(in, d, so, [&](const experiments::Sweep& s) {
+      progress.end();
+      const experiments::SweepRow& r = s.rows.back();
+      // The row is in the folder before it is reported.
+      experiments::write_sweep_results(dir, s);
+      manifest.finished = s.rows.size();
+      if (manifest.calib_indices.empty()) manifest.calib_indices = s.calib_indices;
+      experiments::write_manifest(dir, manifest);
+      print_row(r);
+    }, &control);
+    progress.end();
+  }
 
   experiments::write_sweep_results(dir, sweep);
   manifest.finished = sweep.rows.size();
@@ -212,6 +223,14 @@ int cmd_sweep(int argc, char** argv) {
   else
     std::cerr << fmt::format("brisk: warning: plots not written ({})\n", why);
   return 0;
+}
+
+}  // namespace
+
+// Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
+int cmd_sweep(int argc, char** argv) {
+  const auto comm = experiments::make_communicator();
+  return experiments::collectively(*comm, [&] { return sweep_command(*comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

@@ -27,24 +27,18 @@ std::vector<SweepConfig> sweep_configs(const SweepOptions& o) {
   return out;
 }
 
-SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
-                    const SweepConfig& config, const SweepControl* control, bool* interrupted,
-                    std::vector<std::int64_t>* calib_indices) {
+ConvertOptions config_options(const SweepOptions& o, const SweepConfig& config) {
   ConvertOptions co = o.base;
   co.mapping.method = parse_method(config.method);
   co.mapping.timesteps = config.timesteps;
   const double ridge = co.calibration.ridge;
   co.calibration = config.calibration;
   co.calibration.ridge = ridge;
-  const auto t0 = std::chrono::steady_clock::now();
-  const Conversion c = convert_loaded(in, co);
+  return co;
+}
+
+SweepRow sweep_row(const SweepConfig& config, const Conversion& c, const Evaluation& e) {
   SweepRow r;
-  r.convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (calib_indices) *calib_indices = c.calib_indices;
-  EvaluateControl ec;
-  if (control) ec.stop = control->stop, ec.samples_done = control->samples_done;
-  const Evaluation e = evaluate(c, d, 0, o.base.threads, o.energy, o.max_memory, ec);
-  if (interrupted) *interrupted = e.result.interrupted;
   const double n = static_cast<double>(e.samples);
   r.method = config.method;
   r.stage = config.stage;
@@ -60,6 +54,22 @@ SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOpt
   r.ann_energy_uj = e.result.ann_energy_pj * 1e-6;
   r.run_seconds = e.result.seconds;
   r.calibration_report = c.calibration_report;
+  return r;
+}
+
+SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
+                    const SweepConfig& config, const SweepControl* control, bool* interrupted,
+                    std::vector<std::int64_t>* calib_indices) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Conversion c = convert_loaded(in, config_options(o, config));
+  const double convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (calib_indices) *calib_indices = c.calib_indices;
+  EvaluateControl ec;
+  if (control) ec.stop = control->stop, ec.samples_done = control->samples_done;
+  const Evaluation e = evaluate(c, d, 0, o.base.threads, o.energy, o.max_memory, ec);
+  if (interrupted) *interrupted = e.result.interrupted;
+  SweepRow r = sweep_row(config, c, e);
+  r.convert_seconds = convert_seconds;
   return r;
 }
 

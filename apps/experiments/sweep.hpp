@@ -48,6 +48,12 @@ struct SweepRow {
   std::string calibration_report;
 };
 
+// A configuration's conversion options: o.base with its method, T and stages (ridge: base's).
+ConvertOptions config_options(const SweepOptions& o, const SweepConfig& config);
+
+// The row of a configuration from its conversion and evaluation (convert_seconds left 0).
+SweepRow sweep_row(const SweepConfig& config, const Conversion& c, const Evaluation& e);
+
 // How a sweep is driven (all optional): resumed rows, a stop flag (a signal handler sets
 // it; checked between configurations and by the engine between chunks of samples), a
 // progress counter, and callbacks.

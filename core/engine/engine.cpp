@@ -123,7 +123,7 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
         for (std::size_t i = begin; i != end; ++i) {
           const std::int32_t label = data.y.empty() ? -1 : data.y[i];
           trace.clear();
-          sim.sample(w, data.x.subspan(i * sample_size, sample_size), i, label);
+          sim.sample(w, data.x.subspan(i * sample_size, sample_size), opts.first_sample + i, label);
           if (opts.keep_step_predictions) {
             const auto steps = static_cast<std::size_t>(sim.steps());
             for (std::size_t t = 0; t < steps && t < trace.size(); ++t)
@@ -175,6 +175,7 @@ RunResult run(const SpikingNetwork& net, const DataView& data, const RunOptions&
   if (!data.y.empty() && count > 0)
     for (std::size_t t = 0; t < correct.size(); ++t)
       r.accuracy[t] = static_cast<double>(correct[t]) / static_cast<double>(count);
+  r.correct_at_step = std::move(correct);
   for (std::size_t l = 0; l < nl; ++l) {
     auto& L = r.layers[l];
     r.total_spikes += L.spikes;

@@ -61,6 +61,10 @@ struct RunOptions {
   bool time_layers = false;        // per-layer wall time (small overhead)
   EnergyModel energy;
   std::uint64_t max_memory = kDefaultMaxMemory;  // run() refuses a larger estimate (check_run_memory)
+  // Index of the data's first sample in the whole set it was cut from: sample i is seeded
+  // as sample first_sample + i (a block of a larger set, e.g. one MPI rank's, runs exactly
+  // as those samples do in a run of the whole set).
+  std::size_t first_sample = 0;
 };
 
 // An estimate of the memory run() takes for `samples` samples of `net` over `steps`
@@ -93,6 +97,7 @@ struct RunResult {
   int steps = 0;                  // steps simulated per sample
   int latency_steps = 0;          // steps until the readout is final (radix: K per layer)
   std::vector<double> accuracy;   // accuracy[t] = accuracy of the argmax after t+1 steps
+  std::vector<std::uint64_t> correct_at_step;  // its exact count: correct_at_step[t] / samples
   std::vector<std::int32_t> predictions;  // final prediction per sample
   std::vector<float> logits;      // keep_logits: [sample][class], readout after last step
   std::vector<std::int32_t> step_predictions;  // keep_step_predictions: [sample][step]

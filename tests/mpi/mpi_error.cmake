@@ -1,0 +1,20 @@
+# An mpirun command line that must fail cleanly: exit code EXPECT_RC and exactly one line on
+# stderr, "brisk: error: ..." mentioning EXPECT_TEXT, however many ranks failed.
+#   cmake -DCMD="mpirun;-q;...;brisk;run;..." -DEXPECT_RC=3 -DEXPECT_TEXT=absent.h5 -P mpi_error.cmake
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+if(NOT rc STREQUAL EXPECT_RC)
+  message(FATAL_ERROR "expected exit code ${EXPECT_RC}, got '${rc}'\nstdout: ${out}\nstderr: ${err}")
+endif()
+string(REGEX MATCHALL "\n" newlines "${err}")
+list(LENGTH newlines lines)
+if(NOT lines EQUAL 1)
+  message(FATAL_ERROR "expected one line on stderr, got ${lines}:\n${err}")
+endif()
+if(NOT err MATCHES "^brisk: error: ")
+  message(FATAL_ERROR "stderr does not start with 'brisk: error: ':\n${err}")
+endif()
+string(FIND "${err}" "${EXPECT_TEXT}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "stderr does not mention '${EXPECT_TEXT}':\n${err}")
+endif()
+message(STATUS "ok: ${err}")
