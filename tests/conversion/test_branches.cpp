@@ -351,6 +351,9 @@ TEST_CASE("calibration through residual blocks reduces the per-layer error") {
     if (l["layer"] == "add1" || l["layer"] == "add2") {  // populations fed by two branches
       CHECK(!l["mse_after_bias"].is_null());
       CHECK(!l["mse_after_potential"].is_null());
+      // Both branches' synapses fitted jointly: the population's error falls.
+      REQUIRE(!l["mse_after_weights"].is_null());
+      CHECK(l["mse_after_weights"].get<double>() < l["mse_before"].get<double>());
     }
   }
   CHECK(after < before);
