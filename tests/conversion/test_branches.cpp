@@ -374,6 +374,14 @@ TEST_CASE("a residual sum without ReLU feeding a non-linear layer is refused, na
   CHECK_THROWS_WITH_AS(prepare_for_conversion(g),
                        doctest::Contains("layer 'add2' (Add): its output has no ReLU and feeds"),
                        InputError);
+  // The same without branch biases (nothing to move: the roles refuse it).
+  for (auto& l : g.layers)
+    if (l.name == "b2" || l.name == "proj") l.bias.clear();
+  for (auto& l : g.layers)
+    if (l.name == "proj_bn") std::fill(l.shift.begin(), l.shift.end(), 0.0f);
+  CHECK_THROWS_WITH_AS(prepare_for_conversion(g),
+                       doctest::Contains("layer 'add2' (Add): its output has no ReLU and feeds 'relu2' (MaxPool2D)"),
+                       InputError);
   Graph h = small_resnet(11);  // a linear branch conv feeding something other than an Add
   for (auto& l : h.layers)
     if (l.name == "a1") l.act = Act::Linear;
