@@ -303,6 +303,93 @@ void fit_weights(Layer& layer, const std::vector<int>& in_shape, const std::vect
   }
 }
 
+// The weighted synapses into one population (the Dense/Conv2D branches of a residual Add)
+// fitted jointly: a feature row per output position is the concatenation of every
+// synapse's patch (its own geometry), plus a constant 1 for the population's bias. One
+// Gram matrix over all synapses, accumulated and pulled towards the current weights as in
+// fit_weights().
+struct JointSynapse {
+  Layer* layer;
+  std::vector<int> in_shape;
+  std::vector<float> x;  // its input as the SNN delivers it, [sample][element]
+};
+
+void fit_joint(std::vector<JointSynapse>& syn, std::vector<float>& bias, std::size_t cout,
+               std::size_t positions, const std::vector<float>& z_ann, std::size_t samples,
+               double ridge, int threads) {
+  std::vector<std::size_t> off, dims;
+  std::size_t d = 0;
+  for (const auto& j : syn) {
+    off.push_back(d);
+    dims.push_back(j.layer->weight.size() / cout);
+    d += dims.back();
+  }
+  const std::size_t D = d + 1, n_out = cout * positions;
+  constexpr std::size_t kBlocks = 8;
+  struct Acc {
+    std::vector<double> g, r;
+  };
+  std::vector<Acc> acc(kBlocks);
+  parallel_for(threads, kBlocks, 1, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t b = b0; b != b1; ++b) {
+      Acc& a = acc[b];
+      a.g.assign(D * D, 0.0);
+      a.r.assign(D * cout, 0.0);
+      std::vector<double> phi, rows(positions * D);
+      std::vector<std::size_t> nz;
+      for (std::size_t s = b * samples / kBlocks; s < (b + 1) * samples / kBlocks; ++s) {
+        std::fill(rows.begin(), rows.end(), 0.0);
+        for (std::size_t k = 0; k < syn.size(); ++k) {
+          const std::size_t n_in = shape_size(syn[k].in_shape);
+          for_each_row(*syn[k].layer, syn[k].in_shape, syn[k].x.data() + s * n_in, phi,
+                       [&](const std::vector<double>& f, std::size_t pos) {
+                         std::copy_n(f.begin(), dims[k], rows.begin() + static_cast<long>(pos * D + off[k]));
+                       });
+        }
+        const float* z = z_ann.data() + s * n_out;
+        for (std::size_t pos = 0; pos < positions; ++pos) {
+          double* f = rows.data() + pos * D;
+          f[d] = 1.0;
+          nz.clear();
+          for (std::size_t i = 0; i < D; ++i)
+            if (f[i] != 0.0) nz.push_back(i);
+          for (std::size_t i : nz) {
+            double* gi = a.g.data() + i * D;
+            for (std::size_t j : nz) gi[j] += f[i] * f[j];
+            double* ri = a.r.data() + i * cout;
+            for (std::size_t o = 0; o < cout; ++o) ri[o] += f[i] * z[o * positions + pos];
+          }
+        }
+      }
+    }
+  });
+  std::vector<double> g(D * D, 0.0), r(D * cout, 0.0);
+  for (const Acc& a : acc) {
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] += a.g[i];
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] += a.r[i];
+  }
+  double trace = 0;
+  for (std::size_t i = 0; i < D; ++i) trace += g[i * D + i];
+  const double rho = ridge * trace / static_cast<double>(D) + 1e-12;
+  auto weight = [&](std::size_t f, std::size_t o) -> float& {
+    std::size_t k = 0;
+    while (k + 1 < syn.size() && f >= off[k + 1]) ++k;
+    Layer& l = *syn[k].layer;
+    const std::size_t fk = f - off[k];
+    return l.op == OpKind::Dense ? l.weight[fk * cout + o] : l.weight[o * dims[k] + fk];
+  };
+  if (bias.empty()) bias.assign(cout, 0.0f);
+  for (std::size_t i = 0; i < D; ++i) {
+    g[i * D + i] += rho;
+    for (std::size_t o = 0; o < cout; ++o) r[i * cout + o] += rho * (i == d ? bias[o] : weight(i, o));
+  }
+  cholesky_solve(g, r, D, cout);
+  for (std::size_t o = 0; o < cout; ++o) {
+    bias[o] = static_cast<float>(r[d * cout + o]);
+    for (std::size_t f = 0; f < d; ++f) weight(f, o) = static_cast<float>(r[f * cout + o]);
+  }
+}
+
 // ---- the calibration loop --------------------------------------------------------------
 
 class Calibrator {
@@ -314,7 +401,7 @@ class Calibrator {
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t l = 0; l < roles_.size(); ++l)
       if (roles_[l] == Role::Neurons || roles_[l] == Role::Readout) calibrate_layer(static_cast<int>(l));
-    if (pending_) measure(pending_->layer, -1);  // the last layer's final error
+    if (pending_) measure(pending_->layer);  // the last layer's final error
     report_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report_;
   }
@@ -322,7 +409,7 @@ class Calibrator {
  private:
   struct Measured {
     std::vector<float> out;  // the layer's SNN output, ANN units, [sample][element]
-    std::vector<float> src;  // the spiking source's output (when asked)
+    std::vector<std::vector<float>> src;  // the spiking sources' outputs (when asked)
   };
   enum class Stage { Weights, Bias, Potential };
   // The error after a layer's last stage is measured by the next engine run (which has to
@@ -350,7 +437,7 @@ class Calibrator {
     r.after = value;
   }
 
-  Measured measure(int l, int src) {
+  Measured measure(int l, const std::vector<int>& srcs = {}) {
     rescale_weights(work_, c_.spec, c_.graph);
     // Layers after l do not influence it: simulate the network truncated after l.
     const auto [graph, spec] = truncated(c_.graph, c_.spec, roles_, l);
@@ -360,7 +447,7 @@ class Calibrator {
     o.max_memory = opts_.max_memory;
     o.record = Record::Counts;
     o.record_layers = {l};
-    if (src > 0) o.record_layers.push_back(src);
+    for (int src : srcs) o.record_layers.push_back(src);
     const int pending = pending_ ? pending_->layer : -1;
     if (pending > 0 && pending != l) o.record_layers.push_back(pending);
     o.keep_logits = roles_[static_cast<std::size_t>(l)] == Role::Readout;
@@ -369,12 +456,12 @@ class Calibrator {
     Measured m;
     if (o.keep_logits) m.out = std::move(r.logits);
     else m.out = to_ann_units(l, std::move(r.layers[static_cast<std::size_t>(l)].counts));
-    if (src > 0) m.src = to_ann_units(src, std::move(r.layers[static_cast<std::size_t>(src)].counts));
+    for (int src : srcs)
+      m.src.push_back(to_ann_units(src, r.layers[static_cast<std::size_t>(src)].counts));
     if (pending_) {
-      const double e = pending == l     ? mse(m.out, target(l))
-                       : pending == src ? mse(m.src, target(src))
-                                        : mse(to_ann_units(pending, std::move(r.layers[static_cast<std::size_t>(pending)].counts)),
-                                              target(pending));
+      const double e = pending == l ? mse(m.out, target(l))
+                                    : mse(to_ann_units(pending, std::move(r.layers[static_cast<std::size_t>(pending)].counts)),
+                                          target(pending));
       set_stage(pending_->report, pending_->stage, e);
       pending_.reset();
     }
@@ -392,28 +479,86 @@ class Calibrator {
     report_.layers.push_back(LayerCalibration{});
     report_.layers[idx].layer = layer.name;
     const auto source = spiking_source(work_, roles_, l);
-    std::vector<Stage> stages;
+    const auto joint = joint_synapses(l);
+    std::vector<int> sources;  // the spiking layers whose output the weight fit needs
     if (opts_.weights && source && roles_[static_cast<std::size_t>(*source)] == Role::Neurons)
-      stages.push_back(Stage::Weights);
+      sources = {*source};
+    else if (opts_.weights && !joint.empty())
+      for (const auto& [syn, src] : joint) sources.push_back(src);
+    std::vector<Stage> stages;
+    if (!sources.empty()) stages.push_back(Stage::Weights);
     if (opts_.bias) stages.push_back(Stage::Bias);
     if (opts_.potential && roles_[static_cast<std::size_t>(l)] == Role::Neurons) stages.push_back(Stage::Potential);
-    const bool fit = !stages.empty() && stages.front() == Stage::Weights;
 
-    Measured m = measure(l, fit ? *source : -1);
+    Measured m = measure(l, sources);
     report_.layers[idx].before = report_.layers[idx].after = mse(m.out, target(l));
     for (std::size_t i = 0; i < stages.size(); ++i) {
       switch (stages[i]) {
-        case Stage::Weights: fit_layer(l, *source, m.src); break;
+        case Stage::Weights:
+          if (joint.empty()) fit_layer(l, *source, m.src.front());
+          else fit_population(l, joint, m.src);
+          break;
         case Stage::Bias: correct_bias(l, m.out); break;
         case Stage::Potential: correct_potential(l, m.out); break;
       }
       if (i + 1 == stages.size()) {
         pending_ = Pending{idx, l, stages[i]};
       } else {
-        m = measure(l, -1);
+        m = measure(l);
         set_stage(idx, stages[i], mse(m.out, target(l)));
       }
     }
+  }
+
+  // A population after a residual Add: its synapses (Synapse layers) with the spiking
+  // layer feeding each, when every one has a spiking source (else empty: no weight stage).
+  // Affine synapses (identity shortcuts, unfolded BN) are held fixed in the fit.
+  std::vector<std::pair<int, int>> joint_synapses(int l) const {
+    const Layer& layer = work_.layers[static_cast<std::size_t>(l)];
+    std::vector<std::pair<int, int>> out;
+    if (layer.op != OpKind::Add || roles_[static_cast<std::size_t>(l)] != Role::Neurons) return {};
+    bool weighted = false;
+    for (int p : layer.inputs) {
+      const OpKind op = work_.layers[static_cast<std::size_t>(p)].op;
+      const auto src = spiking_source(work_, roles_, p);
+      if (roles_[static_cast<std::size_t>(p)] != Role::Synapse || !src ||
+          roles_[static_cast<std::size_t>(*src)] != Role::Neurons)
+        return {};
+      weighted |= op == OpKind::Dense || op == OpKind::Conv2D;
+      out.emplace_back(p, *src);
+    }
+    return weighted ? out : std::vector<std::pair<int, int>>{};
+  }
+
+  // Joint weight calibration of a population's synapses: the target is the ANN's sum of
+  // the branches (plus the population's bias), minus the fixed (Affine) synapses' current
+  // on their spiking input.
+  void fit_population(int l, const std::vector<std::pair<int, int>>& joint,
+                      const std::vector<std::vector<float>>& src_values) {
+    Layer& pop = work_.layers[static_cast<std::size_t>(l)];
+    const std::size_t samples = data_.count();
+    const std::size_t cout = channels_of(pop), positions = spatial_of(pop), n_out = cout * positions;
+    std::vector<float> z(samples * n_out, 0.0f);
+    const Layer& ann_pop = c_.ann.layers[static_cast<std::size_t>(l)];
+    for (std::size_t i = 0; i < z.size(); ++i)
+      z[i] = ann_pop.bias.empty() ? 0.0f : ann_pop.bias[(i % n_out) / positions];
+    std::vector<JointSynapse> fitted;
+    for (std::size_t k = 0; k < joint.size(); ++k) {
+      const auto [p, source] = joint[k];
+      const auto& ann_out = cache_.acts[static_cast<std::size_t>(p)];
+      for (std::size_t i = 0; i < z.size(); ++i) z[i] += ann_out[i];
+      Layer& syn = work_.layers[static_cast<std::size_t>(p)];
+      const int in = syn.inputs.at(0);
+      std::vector<float> x = in == source ? src_values[k]
+                                          : apply_chain(chain_graph(work_, source, in), src_values[k],
+                                                        samples, opts_.threads);
+      if (syn.op == OpKind::Affine) {  // fixed: its current on the SNN input leaves the target
+        for (std::size_t i = 0; i < z.size(); ++i) z[i] -= syn.scale[(i % n_out) / positions] * x[i];
+        continue;
+      }
+      fitted.push_back({&syn, work_.layers[static_cast<std::size_t>(in)].out_shape, std::move(x)});
+    }
+    fit_joint(fitted, pop.bias, cout, positions, z, samples, opts_.ridge, opts_.threads);
   }
 
   // Bias correction: the mean error per channel, added to the bias (current every step).

@@ -9,7 +9,10 @@
 //  - weights:   closed-form ridge least squares of the layer's synaptic current on the
 //               spiking input rates against the ANN's pre-activation (cached inputs, one
 //               Gram matrix per layer shared by all output channels), pulled towards the
-//               original weights;
+//               original weights; a population after a residual Add fits the Dense/Conv2D
+//               synapses of all its branches jointly (one Gram matrix over their
+//               concatenated patches; Affine shortcuts held fixed, their current on the
+//               spiking input taken off the target), its bias being the Add's;
 //  - bias:      per channel, bias += mean(ANN activation - SNN rate);
 //  - potential: per channel, V0 += T * mean(ANN activation - SNN rate).
 // The per-layer mean squared error between the SNN's output (ANN units) and the ANN's
@@ -64,7 +67,7 @@ struct CalibrationReport {
 
 // Calibrates `c` in place (its graph, spec.v0 and biases) on `data` (the calibration
 // samples; `cache` must hold the ANN activations of c.ann on them for every spiking layer,
-// every weighted layer's input, and the logits). Without any stage it only measures.
+// every input of a spiking layer or the readout, and the logits). Without any stage it only measures.
 CalibrationReport calibrate(Conversion& c, const Dataset& data, const AnnCache& cache,
                             const CalibrationOptions& opts);
 

@@ -108,7 +108,7 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
     for (std::size_t i = 0; i < roles.size(); ++i) {
       if (roles[i] != Role::Neurons && roles[i] != Role::Readout) continue;
       keep[i] = 1;
-      keep[static_cast<std::size_t>(ann.layers[i].inputs.at(0))] = 1;
+      for (int in : ann.layers[i].inputs) keep[static_cast<std::size_t>(in)] = 1;  // all branches
     }
     cache = ann_activations(ann, samples, keep, opts.threads);
   }

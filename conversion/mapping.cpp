@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <brisk/conversion/passes/branches.hpp>
 #include <brisk/conversion/passes/fold_batchnorm.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -67,7 +68,8 @@ void fuse_activations(Graph& g) {
     const bool sole = consumers[static_cast<std::size_t>(p)].size() == 1 && g.output != p;
     if (act.act == Act::Linear) {
       drop_layer(g, i);
-    } else if (sole && is_weighted(prod.op) && prod.act == Act::Linear) {
+    } else if (sole && prod.act == Act::Linear &&
+               (is_weighted(prod.op) || prod.op == OpKind::Add || prod.op == OpKind::Affine)) {
       prod.act = act.act;
       prod.act_max = act.act_max;
       prod.act_bits = act.act_bits;
@@ -83,18 +85,21 @@ Graph prepare_for_conversion(Graph g) {
   fold_batchnorm(g);
   fuse_activations(g);
   validate(g);
+  canonicalize_branches(g);
   layer_roles(g);  // throws for unconvertible layers
   return g;
 }
 
 std::vector<Role> layer_roles(const Graph& g) {
   std::vector<Role> roles(g.layers.size(), Role::Routing);
+  const auto consumers = consumers_of(g);
   for (std::size_t i = 0; i < g.layers.size(); ++i) {
     const Layer& l = g.layers[i];
     const bool output = static_cast<int>(i) == g.output;
     auto error = [&](const std::string& why) {
       return InputError(fmt::format("layer '{}' ({}): {}", l.name, op_name(l.op), why));
     };
+    const bool current = is_current_layer(g, static_cast<int>(i));
     switch (l.op) {
       case OpKind::Input: roles[i] = Role::Input; break;
       case OpKind::Dense:
@@ -103,11 +108,44 @@ std::vector<Role> layer_roles(const Graph& g) {
           if (l.act != Act::Linear && l.act != Act::Softmax)
             throw error("the output layer must be linear or softmax (the readout keeps logits)");
           roles[i] = Role::Readout;
-        } else {
-          if (!is_relu_family(l.act))
-            throw error("a hidden layer needs a ReLU-family activation to become spiking neurons");
+        } else if (is_relu_family(l.act)) {
           roles[i] = Role::Neurons;
+        } else if (current) {
+          roles[i] = Role::Synapse;
+        } else {
+          throw error("a hidden layer needs a ReLU-family activation to become spiking neurons "
+                      "(or must feed only Adds, as the last op of a residual branch)");
         }
+        break;
+      case OpKind::Affine:
+        if (output) throw error("the output layer must be Dense or Conv2D (the readout)");
+        if (is_relu_family(l.act)) roles[i] = Role::Neurons;
+        else if (current) roles[i] = Role::Synapse;
+        else
+          throw error("an unfolded BatchNorm (Affine) must be followed by a ReLU or feed an Add; "
+                      "fold it into the preceding layer");
+        break;
+      case OpKind::Add:
+        if (output) throw error("the output layer must be Dense or Conv2D (the readout)");
+        for (int p : l.inputs)
+          if (!is_current_layer(g, p))
+            throw error(fmt::format("input '{}' ({}) is not a synaptic current (a linear Dense, "
+                                    "Conv2D or BatchNorm feeding only Adds)",
+                                    g.layers[static_cast<std::size_t>(p)].name,
+                                    op_name(g.layers[static_cast<std::size_t>(p)].op)));
+        if (is_relu_family(l.act)) {
+          roles[i] = Role::Neurons;
+          break;
+        }
+        for (int k : consumers[i]) {
+          const Layer& c = g.layers[static_cast<std::size_t>(k)];
+          if (c.op != OpKind::Add && c.op != OpKind::Affine)
+            throw error(fmt::format(
+                "its output has no ReLU and feeds '{}' ({}); the spiking population of a "
+                "residual block sits at a ReLU after the Add (or after a BatchNorm of the sum)",
+                c.name, op_name(c.op)));
+        }
+        roles[i] = Role::Routing;
         break;
       case OpKind::AvgPool2D:
       case OpKind::MaxPool2D:
@@ -116,12 +154,9 @@ std::vector<Role> layer_roles(const Graph& g) {
       case OpKind::Reshape:
       case OpKind::ZeroPad2D:
       case OpKind::Concat:
-      case OpKind::Add:
         if (output) throw error("the output layer must be Dense or Conv2D (the readout)");
         roles[i] = Role::Routing;
         break;
-      case OpKind::Affine:
-        throw error("an unfolded BatchNorm (Affine) cannot be converted; fold it into the preceding layer");
       case OpKind::Activation:
         throw error("a stand-alone activation that cannot be fused into a linear producer");
     }
@@ -222,7 +257,8 @@ std::vector<std::vector<float>> event_scales(const Graph& g, const SnnSpec& spec
         scales[i].assign(n, spec.encoder == EncoderKind::Direct ? 1.0f : spec.input_scale);
         break;
       case Role::Neurons: scales[i] = per_element(l, spec.layers.at(i).threshold); break;
-      case Role::Readout: scales[i].assign(n, 1.0f); break;
+      case Role::Readout:
+      case Role::Synapse: scales[i].assign(n, 1.0f); break;
       case Role::Routing: scales[i] = route(g, static_cast<int>(i), scales); break;
     }
   }
@@ -299,6 +335,8 @@ void set_encoder(Conversion& c, EncoderKind e, float input_max, int aug_bits) {
     }
     if (is_weighted(l.op) && carries[static_cast<std::size_t>(l.inputs.at(0))])
       for (float& w : l.weight) w *= ratio;
+    if (l.op == OpKind::Affine && carries[static_cast<std::size_t>(l.inputs.at(0))])
+      for (float& w : l.scale) w *= ratio;
   }
 }
 
@@ -307,6 +345,14 @@ void rescale_weights(const Graph& ann_units, const SnnSpec& spec, Graph& graph) 
   for (std::size_t i = 0; i < graph.layers.size(); ++i) {
     const Layer& src = ann_units.layers[i];
     Layer& dst = graph.layers[i];
+    if (src.op == OpKind::Add) dst.bias = src.bias;  // a population's summed branch biases
+    if (src.op == OpKind::Affine) {  // per channel: scale times the input's event scale
+      const auto& s = scales[static_cast<std::size_t>(src.inputs.at(0))];
+      const std::size_t spatial = s.size() / src.scale.size();
+      dst.shift = src.shift;
+      for (std::size_t c = 0; c < src.scale.size(); ++c) dst.scale[c] = src.scale[c] * s[c * spatial];
+      continue;
+    }
     if (!is_weighted(src.op)) continue;
     const auto& s = scales[static_cast<std::size_t>(src.inputs.at(0))];
     dst.weight = src.weight;
@@ -431,7 +477,8 @@ Conversion map_network(const Graph& ann, const std::vector<std::vector<float>>& 
     LayerSpec& s = c.spec.layers[i];
     switch (roles[i]) {
       case Role::Input:
-      case Role::Routing: s.neuron = NeuronKind::None; break;
+      case Role::Routing:
+      case Role::Synapse: s.neuron = NeuronKind::None; break;
       case Role::Readout:
         s.neuron = NeuronKind::Readout;
         if (o.method == Method::Radix) {

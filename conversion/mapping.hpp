@@ -47,13 +47,19 @@ struct MappingOptions {
 // The role of each Graph layer in the spiking network.
 enum class Role {
   Input,    // the encoder
-  Neurons,  // Dense/Conv2D with a ReLU-family activation: a spiking population
+  Neurons,  // Dense/Conv2D/Add/Affine with a ReLU-family activation: a spiking population
   Readout,  // the output layer: accumulates its potential
-  Routing,  // weightless (pooling, flatten, padding, reshape, concat, add): no neurons
+  Routing,  // weightless (pooling, flatten, padding, reshape, concat, linear add): no neurons
+  Synapse,  // a linear Dense/Conv2D/Affine feeding only Adds (a residual branch's last op,
+            // a projection or identity shortcut): no neurons, its per-step current is
+            // passed on as events with real payload (ANN units) to the population
 };
 
-// Rewrites `g` into the form conversion works on: stand-alone ReLU-family Activation
-// layers fused into their linear producer, then checks that every layer has a role.
+// Rewrites `g` into the form conversion works on: BatchNorm folded, stand-alone ReLU-family
+// Activation layers fused into their linear producer (Dense, Conv2D, Add, Affine),
+// residual branches in canonical form (passes/branches.hpp: identity synapses on shortcuts,
+// branch biases moved to the population after the Add), then checks that every layer has
+// a role.
 // Throws InputError naming the layer for anything that cannot be converted.
 Graph prepare_for_conversion(Graph g);
 std::vector<Role> layer_roles(const Graph& g);

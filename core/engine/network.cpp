@@ -128,15 +128,27 @@ void set_timing(const Layer& l, const std::vector<PlanLayer>& plan, const SnnSpe
   }
   const PlanLayer& first = plan[static_cast<std::size_t>(l.inputs.front())];
   bool any_analog = false, all_analog = true;
+  int latest = first.emit_start;
   for (int i : l.inputs) {
     const PlanLayer& in = plan[static_cast<std::size_t>(i)];
     any_analog |= in.analog;
     all_analog &= in.analog;
-    if (!in.analog && radix_net && in.emit_start != first.emit_start)
-      fail(l, "radix inputs arrive at different steps (branches of unequal depth)");
+    if (!in.analog) latest = std::max(latest, in.emit_start);
+  }
+  if (radix_net && !all_analog && l.inputs.size() > 1) {
+    // Branches of unequal depth: the earlier ones wait (their trains are kept).
+    bool delayed = false;
+    for (int i : l.inputs) {
+      const PlanLayer& in = plan[static_cast<std::size_t>(i)];
+      p.input_delay.push_back(latest - in.emit_start);
+      delayed |= latest != in.emit_start;
+      if (in.emit_steps != first.emit_steps)
+        fail(l, "radix inputs send different digit counts");
+    }
+    if (!delayed) p.input_delay.clear();
   }
   if (any_analog && !all_analog) fail(l, "mixes analog (direct input) and spiking inputs");
-  p.window_start = all_analog ? 0 : first.emit_start;
+  p.window_start = all_analog ? 0 : latest;
   if (p.neuron == NeuronKind::None) {
     p.analog = all_analog;
     p.emit_start = p.window_start;
@@ -206,8 +218,11 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
         if (b.size() != static_cast<std::size_t>(p.c)) fail(l, "bias size mismatch");
         p.bias = b;
         for (float& x : p.bias) x *= s.bias_scale;
-        if (p.neuron == NeuronKind::None)
-          fail(l, "a layer without neurons cannot add a bias/shift (fold it first)");
+        if (p.neuron == NeuronKind::None) {
+          if (std::any_of(b.begin(), b.end(), [](float x) { return x != 0.0f; }))
+            fail(l, "a layer without neurons cannot add a bias/shift (fold it first)");
+          p.bias.clear();
+        }
       }
     }
     set_neurons(l, s, p);

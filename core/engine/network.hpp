@@ -40,8 +40,10 @@ enum class KernelKind {
   GlobalAvgPool,  // {C,H,W} -> {C}, weight 1/(H*W)
   Identity,       // Flatten, Reshape (to a vector), Activation: ids unchanged
   ZeroPad2D,      // ids moved into the padded image
-  Affine,         // per channel: weight scale[c], bias shift[c]
-  Add,            // element-wise sum of all inputs
+  Affine,         // per channel: weight scale[c], bias shift[c] (without neurons: a
+                  // scaled identity synapse, e.g. a residual shortcut, weight θ_in)
+  Add,            // element-wise sum of all inputs (with neurons: the population after a
+                  // residual Add, integrating its branches' currents; no SOPs of its own)
   Concat,         // channel concatenation
 };
 
@@ -90,6 +92,11 @@ struct PlanLayer {
   int window_start = 0;   // first step this layer integrates (radix: K-digit window)
   int emit_start = 0;     // first step this layer can emit events
   int emit_steps = 0;     // how many steps it emits (T; radix: K)
+  // Radix: per input, the steps its events wait before this layer integrates them (a
+  // shortcut around a population arrives K steps before the branch through it); empty =
+  // none. Input j's events of step t are integrated at step t + input_delay[j].
+  std::vector<int> input_delay;
+  int delay(std::size_t j) const { return input_delay.empty() ? 0 : input_delay[j]; }
   // An IF layer driven only by a constant current (direct input, no leak): when layers run
   // one after the other it runs all its steps per 16-neuron vector in registers.
   bool constant_drive_if = false;
@@ -171,7 +178,10 @@ class SpikingNetwork {
 
 // Compiles a validated Graph with its SnnSpec (spec.layers indexed like g.layers).
 // Throws InputError naming the layer for anything the engine cannot run (unsupported
-// operator/neuron combination, wrong threshold count, radix branches of unequal depth...).
+// operator/neuron combination, wrong threshold count...). Layers without neurons pass their
+// per-step result on as events (Dense/Conv2D/Affine without neurons: synaptic currents with
+// real payload, SOPs counted there). Radix branches of unequal depth are aligned by
+// PlanLayer::input_delay (multiples of K).
 SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions& opts = {});
 
 }  // namespace brisk

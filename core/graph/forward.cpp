@@ -259,6 +259,10 @@ void run_layer(const Graph& g, const Layer& l, const std::vector<Buffer>& acts, 
         const auto& z = acts[static_cast<std::size_t>(l.inputs[k])];
         for (std::size_t i = 0; i < y.size(); ++i) y[i] += z[i];
       }
+      if (!l.bias.empty()) {  // per channel (conversion moves residual branches' biases here)
+        const std::size_t inner = y.size() / l.bias.size();
+        for (std::size_t i = 0; i < y.size(); ++i) y[i] += l.bias[i / inner];
+      }
       break;
     case OpKind::Concat: {
       auto pos = y.begin();  // channels first: concatenating along C appends whole tensors

@@ -244,6 +244,8 @@ std::vector<int> infer_one(const Graph& g, const Layer& l) {
       for (std::size_t k = 1; k < l.inputs.size(); ++k)
         if (in(k) != in(0))
           bad_layer(l, fmt::format("adds {} to {}", shape_str(in(k)), shape_str(in(0))));
+      if (!l.bias.empty() && (in(0).empty() || l.bias.size() != static_cast<std::size_t>(in(0)[0])))
+        bad_layer(l, fmt::format("bias has {} values, expected one per channel", l.bias.size()));
       return in(0);
     case OpKind::Concat: {
       std::vector<int> out = in(0);

@@ -34,7 +34,7 @@ enum class OpKind {
   ZeroPad2D,        // explicit pads, no weights
   Affine,           // per-channel y = x*scale[c] + shift[c] (a BatchNorm not folded)
   Activation,       // a stand-alone activation (act) with no synaptic operator
-  Add,              // element-wise sum of all inputs (same shapes)
+  Add,              // element-wise sum of all inputs (same shapes), plus bias [C] if any
   Concat,           // concatenation along the channel axis (axis 0 of the per-sample shape)
 };
 

@@ -71,15 +71,16 @@ void Simulator::radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const {
     float weight = 1.0f;
     for (int k = 1; k < p.radix_digits; ++k) weight *= static_cast<float>(p.radix_base);
     std::uint64_t sops = 0;
+    const int start = p.window_start - p.delay(j);
     for (int k = 0; k < p.radix_digits; ++k, weight /= static_cast<float>(p.radix_base)) {
-      const auto ids = tr.ids(p.window_start + k);
-      const auto pay = tr.payload(p.window_start + k);
+      const auto ids = tr.ids(start + k);
+      const auto pay = tr.payload(start + k);
       for (std::size_t e = 0; e < ids.size(); ++e) {
         w.dense_in[static_cast<std::size_t>(ids[e])] += weight * pay[e];
         sops += p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(ids[e])];
       }
     }
-    s.sops += sops;
+    if (p.kernel != KernelKind::Add) s.sops += sops;  // Add: counted at the branches
     const std::size_t n = kernels::nonzero(w.dense_in.data(), in.size(), w.rows.data());
     w.ev_ids.assign(w.rows.begin(), w.rows.begin() + static_cast<std::ptrdiff_t>(n));
     w.ev_pay.resize(n);

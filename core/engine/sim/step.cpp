@@ -99,14 +99,18 @@ void Simulator::integrate(Worker& w, const PlanLayer& p, LayerState& s, std::siz
   const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), use_dense(ids.size(), in.size()),
                          count};
   const std::uint64_t sops = ops::op_traits(p.kernel).integrate(ctx, {ids, pay}, target);
-  if (count) s.sops += sops;
+  // A population after a residual Add integrates currents whose synaptic work was counted
+  // where it happened (the branches' Dense/Conv2D/Affine).
+  if (count && p.kernel != KernelKind::Add) s.sops += sops;
 }
 
 void Simulator::integrate_inputs(Worker& w, const PlanLayer& p, LayerState& s, int t,
                                  float* target, bool count) const {
   for (std::size_t j = 0; j < p.inputs.size(); ++j) {
     const SpikeTrain& tr = w.layers[static_cast<std::size_t>(p.inputs[j])].train;
-    integrate(w, p, s, j, tr.ids(t), tr.payload(t), target, count);
+    const int at = t - p.delay(j);
+    if (at < 0) continue;
+    integrate(w, p, s, j, tr.ids(at), tr.payload(at), target, count);
   }
 }
 
@@ -179,9 +183,16 @@ void Simulator::route(Worker& w, const PlanLayer& p, LayerState& s, int t) const
     return;
   }
   bool any = false;
-  for (int j : p.inputs) any |= !w.layers[static_cast<std::size_t>(j)].train.ids(t).empty();
+  for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+    const int at = t - p.delay(j);
+    any |= at >= 0 && !w.layers[static_cast<std::size_t>(p.inputs[j])].train.ids(at).empty();
+  }
   if (!any) return;  // nothing routed this step
-  integrate_inputs(w, p, s, t, s.v.data(), false);
+  // Dense/Conv2D/Affine without neurons are synapses (a residual branch's current): their
+  // work counts as SOPs; pure re-routing does not.
+  const bool synapse = p.kernel == KernelKind::Dense || p.kernel == KernelKind::Conv2D ||
+                       p.kernel == KernelKind::Affine;
+  integrate_inputs(w, p, s, t, s.v.data(), synapse);
   const std::size_t n = kernels::nonzero(s.v.data(), s.v.size(), w.rows.data());
   for (std::size_t k = 0; k < n; ++k) {
     const auto i = static_cast<std::size_t>(w.rows[k]);
