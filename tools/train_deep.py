@@ -237,7 +237,7 @@ def train(model, x, y, xt, yt, args, log, start_epoch=0, state=None, save=None):
         total, correct, count = 0.0, 0, 0
         for i in range(0, len(x), args.batch):
             idx = perm[i:i + args.batch]
-            xb = augment(x[idx], gen) if args.augment else x[idx]
+            xb = augment(x[idx], gen, args.crop_pad) if args.augment else x[idx]
             out = model(xb)
             loss = F.cross_entropy(out, y[idx], label_smoothing=args.label_smoothing)
             opt.zero_grad()
@@ -276,7 +276,10 @@ def main():
     ap.add_argument("--blocks", type=int, default=3, help="resnet: basic blocks per stage")
     ap.add_argument("--hidden", type=int, default=128, help="vgg: width of the hidden dense layer")
     ap.add_argument("--qcfs", type=int, default=0, help="resnet: QCFS levels L (0 = ReLU)")
-    ap.add_argument("--init", help="--qcfs: checkpoint of the float ResNet to fine-tune")
+    ap.add_argument("--init", help="--qcfs: checkpoint of the float ResNet to fine-tune "
+                    "(without it the QCFS ResNet is trained from scratch)")
+    ap.add_argument("--init-threshold", type=float, default=3.0,
+                    help="--qcfs without --init: initial lambda of every layer")
     ap.add_argument("--percentile", type=float, default=99.9,
                     help="--qcfs: initial lambda per layer = this percentile of the float "
                     "model's activations")
@@ -286,7 +289,10 @@ def main():
     ap.add_argument("--warmup", type=float, default=0.25, help="one-cycle warm-up fraction")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--label-smoothing", type=float, default=0.0)
-    ap.add_argument("--no-augment", dest="augment", action="store_false")
+    ap.add_argument("--no-augment", dest="augment", action="store_false",
+                    help="no random crop, no flip")
+    ap.add_argument("--crop-pad", type=int, default=2,
+                    help="random-crop zero padding (0: horizontal flips only)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads (1: on a shared machine 2 threads ran ~10x slower)")
@@ -328,9 +334,17 @@ def main():
         widths = [int(w) for w in (args.widths or default_widths).split(",")]
         config = {"arch": args.arch, "widths": widths, "blocks": args.blocks,
                   "hidden": args.hidden}
-        if args.qcfs:
-            if args.arch != "resnet" or not args.init:
-                raise SystemExit("--qcfs: needs --arch resnet and --init (the float checkpoint)")
+        if args.qcfs and not args.init:
+            if args.arch != "resnet":
+                raise SystemExit("--qcfs: needs --arch resnet")
+            # From scratch, as Bu et al. train: every lambda starts at --init-threshold.
+            config = dict(config, qcfs=args.qcfs, thresholds=[args.init_threshold] *
+                          (1 + 2 * len(widths) * args.blocks))
+            model = build(config)
+            log(f"QCFS L={args.qcfs} from scratch, initial lambda {args.init_threshold}")
+        elif args.qcfs:
+            if args.arch != "resnet":
+                raise SystemExit("--qcfs: needs --arch resnet")
             init = torch.load(args.init)
             float_model = build(init["config"])
             float_model.load_state_dict(init["state_dict"])
@@ -347,11 +361,11 @@ def main():
                 f"{evaluate(model, xt, yt):.2f}%")
         else:
             model = build(config)
-        args.epochs = args.epochs or (3 if args.qcfs else 8)
-        args.lr = args.lr or (0.02 if args.qcfs else 0.1)
+        args.epochs = args.epochs or (3 if args.init else 8)
+        args.lr = args.lr or (0.02 if args.init else 0.1)
         log(f"{args.arch} widths {widths} qcfs {args.qcfs}: epochs {args.epochs}, "
             f"peak lr {args.lr}, wd {args.wd}, batch {args.batch}, seed {args.seed}, "
-            f"augment {args.augment}, torch {torch.__version__}, threads {args.threads}, "
+            f"augment {args.augment} (crop pad {args.crop_pad}), torch {torch.__version__}, threads {args.threads}, "
             f"{sum(p.numel() for p in model.parameters())} parameters")
 
         def save(epoch, acc=None, wall=None):
