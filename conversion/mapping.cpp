@@ -32,7 +32,7 @@ const char* method_name(Method m) {
 namespace {
 
 bool is_weighted(OpKind op) { return op == OpKind::Dense || op == OpKind::Conv2D; }
-bool is_relu_family(Act a) { return a == Act::ReLU || a == Act::ClippedReLU; }
+bool is_relu_family(Act a) { return a == Act::ReLU || a == Act::ClippedReLU || a == Act::QCFS; }
 
 std::vector<std::vector<int>> consumers_of(const Graph& g) {
   std::vector<std::vector<int>> out(g.layers.size());
@@ -68,9 +68,7 @@ void fuse_activations(Graph& g) {
     if (act.act == Act::Linear) {
       drop_layer(g, i);
     } else if (sole && is_weighted(prod.op) && prod.act == Act::Linear) {
-      prod.act = act.act;
-      prod.act_max = act.act_max;
-      prod.act_bits = act.act_bits;
+      copy_activation(prod, act);
       drop_layer(g, i);
     }
   }
