@@ -22,8 +22,11 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-// A layer whose clip value is fixed by the model: radix coding of a K-bit clip-floor layer.
+// A layer whose clip value is fixed by the model: radix coding of a K-bit clip-floor layer,
+// and a QCFS layer for every method: its trained threshold λ is θ (Bu et al. 2022; rate
+// coding with V0 = θ/2 then matches the ANN's 1/2 shift), no balancing.
 bool model_fixes_lambda(const Layer& l, const MappingOptions& o) {
+  if (l.act == Act::QCFS) return true;
   return o.method == Method::Radix && l.act == Act::ClippedReLU && l.act_bits > 0;
 }
 

@@ -33,7 +33,7 @@ const char* method_name(Method m) {
 namespace {
 
 bool is_weighted(OpKind op) { return op == OpKind::Dense || op == OpKind::Conv2D; }
-bool is_relu_family(Act a) { return a == Act::ReLU || a == Act::ClippedReLU; }
+bool is_relu_family(Act a) { return a == Act::ReLU || a == Act::ClippedReLU || a == Act::QCFS; }
 
 std::vector<std::vector<int>> consumers_of(const Graph& g) {
   std::vector<std::vector<int>> out(g.layers.size());
@@ -70,9 +70,7 @@ void fuse_activations(Graph& g) {
       drop_layer(g, i);
     } else if (sole && prod.act == Act::Linear &&
                (is_weighted(prod.op) || prod.op == OpKind::Add || prod.op == OpKind::Affine)) {
-      prod.act = act.act;
-      prod.act_max = act.act_max;
-      prod.act_bits = act.act_bits;
+      copy_activation(prod, act);
       drop_layer(g, i);
     }
   }

@@ -83,6 +83,7 @@ void write_graph(Writer& w, const Graph& g, const std::string& root) {
     w.string_attr(p, "activation", act_name(l.act));
     if (std::isfinite(l.act_max)) w.float_attr(p, "act_max", l.act_max);
     w.int_attr(p, "act_bits", l.act_bits);
+    if (l.act == Act::QCFS) w.int_attr(p, "act_levels", l.act_levels);
     w.ints_attr(p, "kernel", {l.kernel_h, l.kernel_w});
     w.ints_attr(p, "stride", {l.stride_h, l.stride_w});
     w.ints_attr(p, "pads", {l.pad_top, l.pad_bottom, l.pad_left, l.pad_right});
@@ -186,6 +187,7 @@ Graph read_graph(const Reader& r, const std::string& root) {
     l.act = parse_name<Act>(r.str(p, "activation"), act_from_name, r.path() + ": " + p + " activation");
     if (r.has_attr(p, "act_max")) l.act_max = r.number(p, "act_max");
     l.act_bits = r.integer(p, "act_bits");
+    if (r.has_attr(p, "act_levels")) l.act_levels = r.integer(p, "act_levels");
     const auto k = r.pair(p, "kernel", 2), s = r.pair(p, "stride", 2), pads = r.pair(p, "pads", 4);
     l.kernel_h = k[0], l.kernel_w = k[1], l.stride_h = s[0], l.stride_w = s[1];
     l.pad_top = pads[0], l.pad_bottom = pads[1], l.pad_left = pads[2], l.pad_right = pads[3];

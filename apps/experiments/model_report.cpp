@@ -14,6 +14,7 @@ std::string activation_str(const Layer& l) {
     case Act::ClippedReLU:
       return l.act_bits > 0 ? fmt::format("clip-floor {:g}, {} bits", l.act_max, l.act_bits)
                             : fmt::format("relu, max {:g}", l.act_max);
+    case Act::QCFS: return fmt::format("qcfs, L = {}, threshold {:g}", l.act_levels, l.act_max);
   }
   return "?";
 }

@@ -218,9 +218,7 @@ void fuse_activations(Graph& g) {
     Layer& producer = g.layers[static_cast<std::size_t>(p)];
     if (p == 0 || producer.act != Act::Linear || producer.act_bits != 0 || consumer_count(g, p) != 1)
       continue;
-    producer.act = a.act;
-    producer.act_max = a.act_max;
-    producer.act_bits = a.act_bits;
+    copy_activation(producer, a);
     replace[i] = p;
     any = true;
   }

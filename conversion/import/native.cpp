@@ -86,6 +86,25 @@ class NativeReader {
       l.act_max = v;
     }
     l.act_bits = ints(obj, "act_bits", 1, {0})[0];
+    read_qcfs(obj, name, l);
+  }
+
+  // QCFS (docs/native-schema.md): act_levels = L, an integer >= 1, and act_max = the trained
+  // threshold λ, finite and > 0; act_levels belongs to QCFS only.
+  void read_qcfs(const std::string& obj, const std::string& name, Layer& l) const {
+    const bool has_levels = f_.has_attr(obj, "act_levels");
+    if (l.act != Act::QCFS) {
+      if (has_levels) fail(name, fmt::format("act_levels is set but the activation is '{}', not 'qcfs'", act_name(l.act)));
+      return;
+    }
+    if (!has_levels) fail(name, "a qcfs activation needs act_levels (the number of levels L)");
+    const auto levels = f_.numbers_attr(obj, "act_levels");
+    if (levels.size() != 1) fail(name, "act_levels needs one value");
+    if (!(levels[0] >= 1 && levels[0] <= (1 << 24)) || std::floor(levels[0]) != levels[0])
+      fail(name, fmt::format("qcfs act_levels {} is not an integer in [1, 2^24]", levels[0]));
+    l.act_levels = static_cast<int>(levels[0]);
+    if (!f_.has_attr(obj, "act_max"))
+      fail(name, "a qcfs activation needs act_max (its trained threshold lambda)");
   }
 
   void read_layer(const std::string& name) {

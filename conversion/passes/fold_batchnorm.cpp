@@ -25,9 +25,7 @@ void fold_into(Layer& p, const Layer& affine) {
   }
   if (p.bias.empty()) p.bias.assign(outs, 0.0f);
   for (std::size_t o = 0; o < outs; ++o) p.bias[o] = p.bias[o] * affine.scale[o] + affine.shift[o];
-  p.act = affine.act;
-  p.act_max = affine.act_max;
-  p.act_bits = affine.act_bits;
+  copy_activation(p, affine);
 }
 
 }  // namespace

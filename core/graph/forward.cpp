@@ -218,6 +218,16 @@ void apply_activation(const Layer& l, Buffer& y) {
         for (float& v : y) v = std::clamp(v, 0.0f, l.act_max);
       }
       return;
+    case Act::QCFS: {
+      // Same operation order as tools/brisk_torch.py QCFS: clamp(x/λ, 0, 1), *L, +0.5, floor,
+      // /L, *λ, each rounded to float (the build has -ffp-contract=off: no fused multiply-add).
+      const float lambda = l.act_max, levels = static_cast<float>(l.act_levels);
+      for (float& v : y) {
+        const float t = std::clamp(v / lambda, 0.0f, 1.0f);
+        v = std::floor(t * levels + 0.5f) / levels * lambda;
+      }
+      return;
+    }
   }
 }
 

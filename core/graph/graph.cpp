@@ -60,6 +60,7 @@ const char* act_name(Act act) {
     case Act::ReLU: return "relu";
     case Act::ClippedReLU: return "clipped_relu";
     case Act::Softmax: return "softmax";
+    case Act::QCFS: return "qcfs";
   }
   return "?";
 }
@@ -71,9 +72,16 @@ std::optional<OpKind> op_from_name(std::string_view name) {
 }
 
 std::optional<Act> act_from_name(std::string_view name) {
-  for (Act a : {Act::Linear, Act::ReLU, Act::ClippedReLU, Act::Softmax})
+  for (Act a : {Act::Linear, Act::ReLU, Act::ClippedReLU, Act::Softmax, Act::QCFS})
     if (name == act_name(a)) return a;
   return std::nullopt;
+}
+
+void copy_activation(Layer& dst, const Layer& src) {
+  dst.act = src.act;
+  dst.act_max = src.act_max;
+  dst.act_bits = src.act_bits;
+  dst.act_levels = src.act_levels;
 }
 
 const Layer& Graph::find(const std::string& name) const {
@@ -158,6 +166,15 @@ void check_weight(const Layer& l, const std::vector<int>& expected) {
     bad_layer(l, fmt::format("bias has {} values, expected {}", l.bias.size(), out));
 }
 
+// QCFS: L in [1, 2^24] (every level index exact in float), λ positive and finite.
+void check_qcfs(const Layer& l) {
+  if (l.act != Act::QCFS) return;
+  if (l.act_levels < 1 || l.act_levels > (1 << 24))
+    bad_layer(l, fmt::format("QCFS needs an integer number of levels in [1, 2^24], got {}", l.act_levels));
+  if (!(l.act_max > 0 && std::isfinite(l.act_max)))
+    bad_layer(l, fmt::format("QCFS needs a positive finite threshold, got {}", l.act_max));
+}
+
 void check_activation(const Layer& l) {
   if (l.act == Act::ClippedReLU && !(l.act_max > 0 && std::isfinite(l.act_max)))
     bad_layer(l, fmt::format("clipped ReLU needs a positive finite ceiling, got {}", l.act_max));
@@ -165,6 +182,7 @@ void check_activation(const Layer& l) {
     bad_layer(l, fmt::format("act_bits must be in [0, 24], got {}", l.act_bits));
   if (l.act_bits > 0 && l.act != Act::ClippedReLU)
     bad_layer(l, "act_bits > 0 requires a clipped ReLU activation");
+  check_qcfs(l);
 }
 
 std::vector<int> infer_one(const Graph& g, const Layer& l) {

@@ -40,7 +40,10 @@ enum class OpKind {
 
 // Activation applied to a layer's output. Softmax is only allowed on the output layer,
 // where it is dropped: the readout keeps logits (argmax is unchanged).
-enum class Act { Linear, ReLU, ClippedReLU, Softmax };
+// QCFS (quantization clip-floor-shift, Bu et al., ICLR 2022) with L = act_levels levels and
+// trained threshold λ = act_max: y = λ/L * clamp(floor(x * L / λ + 1/2), 0, L), computed in
+// float as tools/brisk_torch.py's QCFS does: t = clamp(x / λ, 0, 1), floor(t * L + 0.5) / L * λ.
+enum class Act { Linear, ReLU, ClippedReLU, Softmax, QCFS };
 
 // Order in which a Flatten/Reshape walks a {C,H,W} tensor. Keras channels_last (and
 // channels_first from Keras 2.1.6 on) flattens as HWC; PyTorch and old 'th' as CHW.
@@ -59,6 +62,7 @@ struct Layer {
   // layer outputs clamp(floor(x * 2^bits / act_max), 0, 2^bits - 1) * act_max / 2^bits.
   // Requires act == ClippedReLU.
   int act_bits = 0;
+  int act_levels = 0;  // QCFS: L >= 1 (act_max is its threshold λ); ignored by other kinds
 
   std::vector<float> weight;
   std::vector<int> weight_shape;  // Dense {in, out}; Conv2D {cout, cin, kh, kw}
@@ -88,9 +92,13 @@ struct Graph {
 
 std::span<const OpKind> all_ops();  // every operator, in the names table
 const char* op_name(OpKind op);   // "Conv2D": the names files use (native schema, SNN file)
-const char* act_name(Act act);    // "linear", "relu", "clipped_relu", "softmax"
+const char* act_name(Act act);    // "linear", "relu", "clipped_relu", "softmax", "qcfs"
 std::optional<OpKind> op_from_name(std::string_view name);
 std::optional<Act> act_from_name(std::string_view name);
+
+// Copies the activation of `src` (act, act_max, act_bits, act_levels) onto `dst`: what
+// fusing a stand-alone activation or folding a BatchNorm moves onto the producer.
+void copy_activation(Layer& dst, const Layer& src);
 
 // Fills every out_shape from the Input shape and checks every weight shape against the
 // layer's geometry. Throws InputError naming the layer on any contradiction.

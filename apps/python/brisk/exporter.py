@@ -3,13 +3,14 @@
 Part of the `brisk` Python package (apps/python/brisk); tools/brisk_torch.py is its
 command-line entry point and re-exports these names for scripts:
 
-    from brisk_torch import export_model, ClipFloor        # with tools/ on sys.path
+    from brisk_torch import export_model, ClipFloor, QCFS  # with tools/ on sys.path
     from brisk.exporter import export_model, ClipFloor     # with the package on sys.path
     export_model(model, "net.h5", input_shape=(1, 28, 28), metadata={"dataset": "fashion-mnist"})
 
 Supports nn.Sequential and torch.fx-traceable models built from Conv2d, Linear, ReLU, ReLU6,
 Hardtanh(0, m), clamp(0, m), AvgPool2d, MaxPool2d, AdaptiveAvgPool2d(1), BatchNorm1d/2d,
-Flatten, Dropout, Identity, residual `+`, torch.cat(dim=1) and ClipFloor (below). Anything
+Flatten, Dropout, Identity, residual `+`, torch.cat(dim=1), ClipFloor and QCFS (below), and
+the functional forms F.relu, F.max_pool2d, F.avg_pool2d, F.adaptive_avg_pool2d. Anything
 else raises ValueError naming the node. Run with /usr/bin/python3 (Debian's torch and h5py).
 
 CLI:
@@ -84,11 +85,98 @@ def _is_clip_floor(m):
                                         and hasattr(m, "max_value"))
 
 
+# ---- QCFS (issue 9: quantization clip-floor-shift activation) -----------------------------
+
+class _FloorSTE(torch.autograd.Function):
+    """floor forward, identity backward (the straight-through estimator of Bu et al.'s
+    GradFloor)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return torch.floor(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class QCFS(nn.Module):
+    """QCFS activation (Bu et al., ICLR 2022), for ANNs converted to IF SNNs at short T.
+
+    forward: h(x) = λ/L * clamp(floor(x * L / λ + 1/2), 0, L), computed as in the paper's code
+    (and in brisk, core/graph/forward.cpp, in the same float32 order):
+        t = clamp(x / λ, 0, 1);  h = floor(t * L + 0.5) / L * λ
+    λ (`threshold`) is a trainable parameter per layer, initialised to init_threshold. The
+    floor has a straight-through gradient, so dh/dx = 1 for 0 < x < λ (0 outside) and
+    dh/dλ = h/λ - x/λ inside the range, 1 above it, 0 below (autograd through the lines above).
+    Exported as activation 'qcfs' with act_levels = L and act_max = λ.
+    """
+
+    def __init__(self, levels: int, init_threshold: float = 8.0):
+        super().__init__()
+        if int(levels) != levels or int(levels) < 1 or int(levels) > 2 ** 24:
+            raise ValueError(f"QCFS: levels must be an integer in [1, 2^24], got {levels}")
+        if not (init_threshold > 0 and math.isfinite(init_threshold)):
+            raise ValueError(f"QCFS: init_threshold must be positive and finite, got {init_threshold}")
+        self.levels = int(levels)
+        self.threshold = nn.Parameter(torch.tensor(float(init_threshold), dtype=torch.float32))
+
+    def forward(self, x):
+        t = torch.clamp(x / self.threshold, 0.0, 1.0)
+        return _FloorSTE.apply(t * self.levels + 0.5) / self.levels * self.threshold
+
+    def extra_repr(self):
+        return f"levels={self.levels}, threshold={float(self.threshold):.4g}"
+
+
+def _is_qcfs(m):
+    """QCFS, also when its class comes from another load of this file (see _is_clip_floor)."""
+    return isinstance(m, QCFS) or (type(m).__name__ == "QCFS" and hasattr(m, "levels")
+                                   and hasattr(m, "threshold"))
+
+
+def _export_qcfs(exporter, node, m, src):
+    """Writes a QCFS module as a stand-alone 'qcfs' Activation (levels and threshold)."""
+    lam = float(m.threshold.detach().reshape(()))
+    if not (lam > 0 and math.isfinite(lam)):
+        exporter.fail(node, f"QCFS threshold {lam} is not positive and finite")
+    exporter.add(node, "Activation", [src], type(m).__name__, activation="qcfs",
+                 act_max=np.float32(lam), act_levels=np.int32(m.levels))
+
+# ---- end QCFS ------------------------------------------------------------------------------
+
+
+# ---- functional pooling (issue 9: models written with torch.nn.functional) ----------------
+
+def _functional_pool_module(node):
+    """The nn.MaxPool2d / nn.AvgPool2d equivalent of an F.max_pool2d / F.avg_pool2d call
+    (positional and keyword arguments as torch's signatures), or None for other calls."""
+    f, args, kw = node.target, node.args, node.kwargs
+
+    def arg(i, name, default):
+        return kw.get(name, args[i] if len(args) > i else default)
+
+    if f is F.max_pool2d:
+        if arg(6, "return_indices", False):
+            raise ValueError(f"brisk_torch: node '{node.name}': max_pool2d with return_indices")
+        return nn.MaxPool2d(arg(1, "kernel_size", None), stride=arg(2, "stride", None),
+                            padding=arg(3, "padding", 0), dilation=arg(4, "dilation", 1),
+                            ceil_mode=arg(5, "ceil_mode", False))
+    if f is F.avg_pool2d:
+        return nn.AvgPool2d(arg(1, "kernel_size", None), stride=arg(2, "stride", None),
+                            padding=arg(3, "padding", 0), ceil_mode=arg(4, "ceil_mode", False),
+                            count_include_pad=arg(5, "count_include_pad", True),
+                            divisor_override=arg(6, "divisor_override", None))
+    return None
+
+# ---- end functional pooling ----------------------------------------------------------------
+
+
 class _Tracer(torch.fx.Tracer):
-    """Keeps ClipFloor as one node (its autograd Function is not traceable)."""
+    """Keeps ClipFloor and QCFS as one node each (their autograd Functions are not traceable)."""
 
     def is_leaf_module(self, m, qualname):
-        return _is_clip_floor(m) or super().is_leaf_module(m, qualname)
+        return _is_clip_floor(m) or _is_qcfs(m) or super().is_leaf_module(m, qualname)
 
 
 def _pair(v):
@@ -162,6 +250,8 @@ class _Exporter:
             self.clip(node, src, cls, m.min_val, m.max_val)
         elif _is_clip_floor(m):
             self.activation(node, src, cls, "clipped_relu", act_max=m.max_value, bits=m.bits)
+        elif _is_qcfs(m):
+            _export_qcfs(self, node, m, src)
         elif isinstance(m, nn.Softmax):
             self.activation(node, src, cls, "softmax")
         elif isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
@@ -240,7 +330,7 @@ class _Exporter:
     def function(self, node):
         f, args, kw = node.target, node.args, node.kwargs
         name = getattr(f, "__name__", str(f))
-        if f in (operator.add, torch.add) or (node.op == "call_method" and f == "add"):
+        if f in (operator.add, operator.iadd, torch.add) or (node.op == "call_method" and f == "add"):
             if len(args) != 2 or not all(isinstance(a, torch.fx.Node) for a in args):
                 self.fail(node, "addition of something other than two tensors")
             self.add(node, "Add", [self.src(node, args[0]), self.src(node, args[1])], "add")
@@ -276,6 +366,9 @@ class _Exporter:
             self.clip(node, self.src(node, args[0]), "clamp", lo, hi)
         elif f is F.dropout or f in ("contiguous",):
             self.alias[node.name] = self.src(node, args[0])
+        elif _functional_pool_module(node) is not None:
+            m = _functional_pool_module(node)
+            self.pool(node, m, self.src(node, args[0]))
         elif f is F.adaptive_avg_pool2d:
             size = kw.get("output_size", args[1] if len(args) > 1 else None)
             self.global_pool(node, self.src(node, args[0]), "adaptive_avg_pool2d", size,
