@@ -5,13 +5,16 @@
 
 #include <cmath>
 #include <iostream>
+#include <optional>
 
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
+#include <brisk/apps/experiments/bitwise.hpp>
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
+#include <brisk/conversion/import/load_model.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -47,12 +50,28 @@ int cmd_run(int argc, char** argv) {
       "  brisk run models/fmnist_cnn_q8.h5 --method radix --data fashion-mnist\n"
       "  brisk run models/fmnist_cnn.h5 --method rate -T 8 --calibrate all --data fashion-mnist\n"
       "  brisk run models/fmnist_cnn.h5 --method rate -T 32 --encoder rate --data fashion-mnist\n"
-      "  brisk run cnn_rate16.h5 --encoder rate --seed 7 --data fashion-mnist\n"};
+      "  brisk run cnn_rate16.h5 --encoder rate --seed 7 --data fashion-mnist\n"
+      "  brisk run models/fmnist_tnn.h5 --method ternary --data fashion-mnist\n"
+      "  brisk run models/fmnist_bnn.h5 --method binary --ensemble 8 --combine votes --data fashion-mnist\n"};
   po::options_description opts("options");
   opts.add_options()
       ("network", po::value<std::string>()->required(), "converted network or trained ANN (also positional)")
       ("json", po::value<std::string>(), "also write the results to this JSON file")
-      ("save", po::value<std::string>(), "MODEL input: also write the converted network here");
+      ("save", po::value<std::string>(), "MODEL input: also write the converted network here")
+      ("ensemble", po::value<int>()->default_value(0),
+       "--method binary|ternary: run N members sampled by stochastic rounding of the latent "
+       "weights (seeded from --seed and the member index) instead of the deterministic network")
+      ("combine", po::value<std::string>()->default_value("logits"),
+       "ensembles: combine the members by summed logits or by votes (logits|votes)")
+      ("predictions", po::value<std::string>(), "also write the SNN's predictions here (.npy, int32 [N])")
+      ("bitwise-kernel", po::value<std::string>()->default_value("packed"),
+       "--method binary|ternary: packed (bit planes and popcounts, ops/bitdense.cpp) or float "
+       "(the float Dense operator on the same network: brisk's float T = 1 path)")
+      ("preactivations", po::value<std::string>(),
+       "--method binary|ternary: write every bitwise layer's integer pre-activations, as the SNN "
+       "computes them, to PREFIX.<layer>.npy (float32 [N][neurons]) and exit")
+      ("logits", po::value<std::string>(),
+       "also write the SNN's final readout values here (.npy, float32 [N][classes]; not for ensembles)");
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
@@ -76,6 +95,43 @@ int cmd_run(int argc, char** argv) {
   Conversion c;
   int timesteps = 0;
   const bool converted = is_snn_file(path);
+  std::optional<Bitwise> bitwise;
+  if (!converted) bitwise = bitwise_method(vm["method"].as<std::string>());
+  const int ensemble = vm["ensemble"].as<int>();
+  if (vm.count("preactivations") && (!bitwise || ensemble != 0))
+    throw UsageError("--preactivations: only with --method binary or ternary on a bitwise model, without --ensemble");
+  if (ensemble != 0 && !bitwise)
+    throw UsageError("--ensemble: only with --method binary or ternary on a bitwise model");
+  check_output_flag(vm, "predictions", "--predictions", inputs);
+  check_output_flag(vm, "logits", "--logits", inputs);
+  if (ensemble != 0 && vm.count("logits")) throw UsageError("--logits: not for ensembles (use --predictions)");
+  if (bitwise && ensemble != 0) {  // stochastic ensemble of bitwise networks (issue 10)
+    if (vm.count("save")) throw UsageError("--save: an ensemble is not one network; save without --ensemble");
+    experiments::EnsembleOptions eo;
+    eo.members = ensemble;
+    eo.combine = experiments::parse_combine(vm["combine"].as<std::string>());
+    eo.seed = vm["seed"].as<std::uint64_t>();
+    const Graph model = load_model(path, input_options(vm).import);
+    const Dataset d = load_data(vm);
+    const auto e = experiments::evaluate_ensemble(model, *bitwise, eo, d, threads, energy_model(vm),
+                                                  max_memory(vm));
+    std::cout << fmt::format("network   {} ({} ensemble of {} members, combined by {}, seed {})\n",
+                             path, bitwise_name(*bitwise), eo.members,
+                             experiments::combine_name(eo.combine), eo.seed);
+    print_evaluation(e, std::cout);
+    if (vm.count("predictions"))
+      experiments::write_npy(vm["predictions"].as<std::string>(), e.result.predictions);
+    if (vm.count("json")) {
+      nlohmann::json j = experiments::evaluation_json(e);
+      j["network"] = path;
+      j["method"] = bitwise_name(*bitwise);
+      j["ensemble"] = eo.members;
+      j["combine"] = experiments::combine_name(eo.combine);
+      j["seed"] = eo.seed;
+      experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    }
+    return 0;
+  }
   if (converted) {
     c = read_snn(path);
     if (!vm["timesteps"].defaulted()) timesteps = vm["timesteps"].as<int>();
@@ -88,17 +144,42 @@ int cmd_run(int argc, char** argv) {
                   max == c.provenance.end() ? 1.0f : parse_input_max(max->second, path),
                   vm["aug-bits"].as<int>());
     }
+  } else if (bitwise) {  // a binary / ternary model as a T = 1 SNN (conversion/bitwise.hpp)
+    c = experiments::convert_bitwise_model(path, input_options(vm), *bitwise);
+    const std::string kernel = vm["bitwise-kernel"].as<std::string>();
+    if (kernel != "packed" && kernel != "float")
+      throw UsageError(fmt::format("--bitwise-kernel: expected packed or float, got '{}'", kernel));
+    if (kernel == "float")  // the same integers through the float Dense operator
+      for (auto& l : c.graph.layers) l.bitwise = Bitwise::None, l.threshold_hi.clear(), l.threshold_lo.clear(),
+                                      l.weight_scale.clear(), l.latent_weight.clear(), l.input_levels = 0;
+    if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
+    if (vm.count("preactivations")) {
+      const Dataset d = load_data(vm);
+      const std::string prefix = vm["preactivations"].as<std::string>();
+      for (const auto& [name, values] : experiments::bitwise_preactivations(c, d, threads)) {
+        const std::string file = fmt::format("{}.{}.npy", prefix, name);
+        experiments::check_output(file, inputs, vm["force"].as<bool>(), "--preactivations");
+        experiments::write_npy(file, values, {d.count(), d.count() ? values.size() / d.count() : 0});
+        std::cout << fmt::format("wrote {}\n", file);
+      }
+      return 0;
+    }
   } else {
     c = experiments::convert_model(path, input_options(vm), conversion_options(vm));
     if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
   }
   const Dataset d = load_data(vm);
-  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm));
+  const experiments::Evaluation e = experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm),
+                                                        vm.count("logits") > 0);
 
   std::cout << fmt::format("network   {} ({}{}; converted for T = {})\n", path, c.spec.method,
                            converted ? "" : ", converted in memory", c.spec.timesteps);
   print_conversion(c, std::cout);
   print_evaluation(e, std::cout);
+  if (vm.count("predictions")) experiments::write_npy(vm["predictions"].as<std::string>(), e.result.predictions);
+  if (vm.count("logits"))
+    experiments::write_npy(vm["logits"].as<std::string>(), e.result.logits,
+                           {e.samples, e.samples ? e.result.logits.size() / e.samples : 0});
   if (vm.count("json")) {
     nlohmann::json j = experiments::evaluation_json(e);
     j["network"] = path;

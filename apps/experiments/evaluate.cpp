@@ -47,7 +47,7 @@ void check_labels(const Graph& g, const Dataset& d) {
 }
 
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy, std::uint64_t max_memory) {
+                    const EnergyModel& energy, std::uint64_t max_memory, bool keep_logits) {
   if (d.count() == 0) throw InputError(fmt::format("{}: no samples", d.source));
   check_sample_shape(c.ann, d.shape, d.source);
   check_labels(c.ann, d);
@@ -68,6 +68,7 @@ Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int th
   ro.timesteps = timesteps;
   ro.max_memory = max_memory;
   ro.energy = energy;
+  ro.keep_logits = keep_logits;
   e.energy = energy;
   // The model's input shape: a vector-input model reads image samples flattened.
   e.result = run(net, DataView{d.x, d.y, c.ann.input_shape()}, ro);

@@ -43,7 +43,8 @@ struct Evaluation {
 // InputError for an empty dataset or samples that do not fit the model; UsageError when
 // the run would need more than `max_memory` (check_run_memory).
 Evaluation evaluate(const Conversion& c, const Dataset& d, int timesteps, int threads,
-                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory);  // engine.hpp
+                    const EnergyModel& energy = {}, std::uint64_t max_memory = kDefaultMaxMemory,  // engine.hpp
+                    bool keep_logits = false);  // result.logits (RunOptions::keep_logits)
 
 nlohmann::json evaluation_json(const Evaluation& e);
 
