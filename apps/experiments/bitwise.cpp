@@ -142,7 +142,8 @@ std::vector<std::pair<std::string, std::vector<float>>> bitwise_preactivations(
     Layer& l = g.layers[i];
     l.weight = a.weight;  // the alphabet (the readout's graph weights carry its scale)
     l.bias.clear();
-    l.bitwise = Bitwise::None;
+    // l.bitwise stays as in the run's graph, so that the layer runs on the same operator
+    // (BitDense for a hidden bitwise layer fed by spikes) as in the full network.
     l.input_levels = 0;
     l.weight_scale.clear();
     l.latent_weight.clear();
