@@ -38,7 +38,7 @@ constexpr std::pair<const char*, ResetMode> kResets[] = {
 constexpr std::pair<const char*, FlattenOrder> kFlattenOrders[] = {
     {"CHW", FlattenOrder::CHW}, {"HWC", FlattenOrder::HWC}};
 constexpr std::pair<const char*, int> kMethods[] = {
-    {"rate", 0}, {"radix", 1}, {"termap", 2}, {"augmap", 3}};
+    {"rate", 0}, {"radix", 1}, {"termap", 2}, {"augmap", 3}, {"binary", 4}, {"ternary", 5}};
 
 // Every float of a converted file: finite; `normal` ones (thresholds, scales, leaks, V0)
 // also not subnormal, since the engine divides by them or compares against them.
