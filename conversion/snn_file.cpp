@@ -38,7 +38,7 @@ constexpr std::pair<const char*, ResetMode> kResets[] = {
 constexpr std::pair<const char*, FlattenOrder> kFlattenOrders[] = {
     {"CHW", FlattenOrder::CHW}, {"HWC", FlattenOrder::HWC}};
 constexpr std::pair<const char*, int> kMethods[] = {
-    {"rate", 0}, {"radix", 1}, {"termap", 2}, {"augmap", 3}};
+    {"rate", 0}, {"radix", 1}, {"termap", 2}, {"augmap", 3}, {"binary", 4}, {"ternary", 5}};
 
 // Every float of a converted file: finite; `normal` ones (thresholds, scales, leaks, V0)
 // also not subnormal, since the engine divides by them or compares against them.
@@ -93,6 +93,14 @@ void write_graph(Writer& w, const Graph& g, const std::string& root) {
     if (!l.bias.empty()) w.floats(p + "/bias", l.bias);
     if (!l.scale.empty()) w.floats(p + "/scale", l.scale);
     if (!l.shift.empty()) w.floats(p + "/shift", l.shift);
+    if (l.bitwise != Bitwise::None) {  // the bitwise attribute set (docs/native-schema.md)
+      w.string_attr(p, "bitwise", bitwise_name(l.bitwise));
+      w.int_attr(p, "input_levels", l.input_levels);
+      w.floats(p + "/weight_scale", l.weight_scale);
+      if (!l.latent_weight.empty()) w.floats(p + "/latent_weight", l.latent_weight, l.weight_shape);
+      if (!l.threshold_hi.empty()) w.floats(p + "/threshold_hi", l.threshold_hi);
+      if (!l.threshold_lo.empty()) w.floats(p + "/threshold_lo", l.threshold_lo);
+    }
   }
 }
 
@@ -104,6 +112,7 @@ void write_spec(Writer& w, const Conversion& c) {
   w.int_attr("snn", "input_radix_base", s.input_radix_base);
   w.int_attr("snn", "input_radix_digits", s.input_radix_digits);
   w.int_attr("snn", "timesteps", s.timesteps);
+  if (s.input_levels > 0) w.int_attr("snn", "input_levels", s.input_levels);
   w.string_attr("snn", "seed", std::to_string(s.seed));
   for (std::size_t i = 0; i < s.layers.size(); ++i) {
     const LayerSpec& l = s.layers[i];
@@ -209,6 +218,15 @@ Graph read_graph(const Reader& r, const std::string& root) {
     check_values(l.bias, Check::finite, r.path(), l.name, p + "/bias");
     check_values(l.scale, Check::finite, r.path(), l.name, p + "/scale");
     check_values(l.shift, Check::finite, r.path(), l.name, p + "/shift");
+    if (r.has_attr(p, "bitwise")) {  // the bitwise attribute set; validate() checks it
+      l.bitwise = parse_name<Bitwise>(r.str(p, "bitwise"), bitwise_from_name, r.path() + ": " + p + " bitwise");
+      l.input_levels = r.integer(p, "input_levels");
+      for (auto [name, dst] : {std::pair{"weight_scale", &l.weight_scale}, std::pair{"latent_weight", &l.latent_weight},
+                               std::pair{"threshold_hi", &l.threshold_hi}, std::pair{"threshold_lo", &l.threshold_lo}}) {
+        if (r.has(p + "/" + name)) *dst = r.floats(p + "/" + name).data;
+        check_values(*dst, Check::finite, r.path(), l.name, p + "/" + name);
+      }
+    }
     for (int in : l.inputs)
       if (in < 0 || static_cast<std::size_t>(in) >= i)
         throw InputError(fmt::format("{}: layer '{}' has an input index out of order", r.path(), l.name));
@@ -247,6 +265,11 @@ SnnSpec read_spec(const Reader& r, const Graph& g, std::vector<std::vector<float
   s.input_radix_base = r.integer("snn", "input_radix_base");
   s.input_radix_digits = r.integer("snn", "input_radix_digits");
   s.timesteps = r.integer("snn", "timesteps");
+  if (r.has_attr("snn", "input_levels")) {
+    s.input_levels = r.integer("snn", "input_levels");
+    if (s.input_levels < 0 || s.input_levels > 65535)
+      throw InputError(fmt::format("{}: /snn input_levels {} is not in [0, 65535]", r.path(), s.input_levels));
+  }
   if (s.timesteps <= 0) throw InputError(fmt::format("{}: /snn timesteps must be positive", r.path()));
   s.seed = parse_seed(r.str("snn", "seed"), r.path());
   lambda.assign(g.layers.size(), {});

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "cli.hpp"
@@ -12,12 +13,14 @@
 #include "conversion_cli.hpp"
 #include "folder_cli.hpp"
 #include "signals.hpp"
+#include <brisk/apps/experiments/bitwise.hpp>
 #include <brisk/apps/experiments/distributed.hpp>
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/apps/experiments/predictions.hpp>
 #include <brisk/apps/experiments/recording.hpp>
+#include <brisk/conversion/import/load_model.hpp>
 #include <brisk/conversion/snn_file.hpp>
 #include <brisk/core/base/error.hpp>
 
@@ -51,7 +54,9 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
       "  brisk run models/fmnist_cnn_q8.h5 --method radix --data fashion-mnist\n"
       "  brisk run models/fmnist_cnn.h5 --method rate -T 8 --calibrate all --data fashion-mnist\n"
       "  brisk run models/fmnist_cnn.h5 --method rate -T 32 --encoder rate --data fashion-mnist\n"
-      "  brisk run cnn_rate16.h5 --encoder rate --seed 7 --data fashion-mnist\n"};
+      "  brisk run cnn_rate16.h5 --encoder rate --seed 7 --data fashion-mnist\n"
+      "  brisk run models/fmnist_tnn.h5 --method ternary --data fashion-mnist\n"
+      "  brisk run models/fmnist_bnn.h5 --method binary --ensemble 8 --combine votes --data fashion-mnist\n"};
   po::options_description opts("options");
   opts.add_options()
       ("network", po::value<std::string>()->required(), "converted network or trained ANN (also positional)")
@@ -67,7 +72,20 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
        "write the spike trains (step, neuron, payload) of --record-samples to this HDF5 file (docs/recording.md)")
       ("record-layers", po::value<std::string>()->default_value("all"), "layers to record: all, or L1,L2")
       ("record-samples", po::value<std::string>()->default_value("0-9"),
-       "samples to record (indices into the --samples/--offset slice): 0-9, 3, 0-4,20");
+       "samples to record (indices into the --samples/--offset slice): 0-9, 3, 0-4,20")
+      ("ensemble", po::value<int>()->default_value(0),
+       "--method binary|ternary: run N members sampled by stochastic rounding of the latent "
+       "weights (seeded from --seed and the member index) instead of the deterministic network")
+      ("combine", po::value<std::string>()->default_value("logits"),
+       "ensembles: combine the members by summed logits or by votes (logits|votes)")
+      ("bitwise-kernel", po::value<std::string>()->default_value("packed"),
+       "--method binary|ternary: packed (bit planes and popcounts, ops/bitdense.cpp) or float "
+       "(the float Dense operator on the same network: brisk's float T = 1 path)")
+      ("preactivations", po::value<std::string>(),
+       "--method binary|ternary: write every bitwise layer's integer pre-activations, as the SNN "
+       "computes them, to PREFIX.<layer>.npy (float32 [N][neurons]) and exit")
+      ("logits", po::value<std::string>(),
+       "also write the SNN's final readout values here (.npy, float32 [N][classes]; not for ensembles)");
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
@@ -98,6 +116,49 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
   Conversion c;
   int timesteps = 0;
   const bool converted = is_snn_file(path);
+  std::optional<Bitwise> bitwise;
+  if (!converted) bitwise = bitwise_method(vm["method"].as<std::string>());
+  const int ensemble = vm["ensemble"].as<int>();
+  if (vm.count("preactivations") && (!bitwise || ensemble != 0))
+    throw UsageError("--preactivations: only with --method binary or ternary on a bitwise model, without --ensemble");
+  if (ensemble != 0 && !bitwise)
+    throw UsageError("--ensemble: only with --method binary or ternary on a bitwise model");
+  check_output_flag(vm, "predictions", "--predictions", inputs);
+  check_output_flag(vm, "logits", "--logits", inputs);
+  if (ensemble != 0 && vm.count("logits")) throw UsageError("--logits: not for ensembles (use --predictions)");
+  if (bitwise && ensemble != 0) {  // stochastic ensemble of bitwise networks (issue 10)
+    if (vm.count("save")) throw UsageError("--save: an ensemble is not one network; save without --ensemble");
+    experiments::EnsembleOptions eo;
+    eo.members = ensemble;
+    eo.combine = experiments::parse_combine(vm["combine"].as<std::string>());
+    eo.seed = vm["seed"].as<std::uint64_t>();
+    const Graph model = load_model(path, input_options(vm).import);
+    const Dataset d = load_data(vm);
+    const auto e = experiments::evaluate_ensemble(model, *bitwise, eo, d, threads, energy_model(vm),
+                                                  max_memory(vm));
+    std::cout << fmt::format("network   {} ({} ensemble of {} members, combined by {}, seed {})\n",
+                             path, bitwise_name(*bitwise), eo.members,
+                             experiments::combine_name(eo.combine), eo.seed);
+    print_evaluation(e, std::cout);
+    if (vm.count("predictions")) {  // one step; the members' combined logits are not kept
+      experiments::Predictions p;
+      p.first_sample = vm["offset"].as<std::size_t>();
+      p.labels = d.y;
+      p.steps = {1};
+      p.predicted = e.result.predictions;
+      experiments::write_predictions(vm["predictions"].as<std::string>(), p);
+    }
+    if (vm.count("json")) {
+      nlohmann::json j = experiments::evaluation_json(e);
+      j["network"] = path;
+      j["method"] = bitwise_name(*bitwise);
+      j["ensemble"] = eo.members;
+      j["combine"] = experiments::combine_name(eo.combine);
+      j["seed"] = eo.seed;
+      experiments::write_file_atomically(vm["json"].as<std::string>(), j.dump(2) + "\n");
+    }
+    return 0;
+  }
   if (converted) {
     c = read_snn(path);
     if (!vm["timesteps"].defaulted()) timesteps = vm["timesteps"].as<int>();
@@ -109,6 +170,26 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
       set_encoder(c, parse_encoder(vm["encoder"].as<std::string>()),
                   max == c.provenance.end() ? 1.0f : parse_input_max(max->second, path),
                   vm["aug-bits"].as<int>());
+    }
+  } else if (bitwise) {  // a binary / ternary model as a T = 1 SNN (conversion/bitwise.hpp)
+    c = experiments::convert_bitwise_model(path, input_options(vm), *bitwise);
+    const std::string kernel = vm["bitwise-kernel"].as<std::string>();
+    if (kernel != "packed" && kernel != "float")
+      throw UsageError(fmt::format("--bitwise-kernel: expected packed or float, got '{}'", kernel));
+    if (kernel == "float")  // the same integers through the float Dense operator
+      for (auto& l : c.graph.layers) l.bitwise = Bitwise::None, l.threshold_hi.clear(), l.threshold_lo.clear(),
+                                      l.weight_scale.clear(), l.latent_weight.clear(), l.input_levels = 0;
+    if (vm.count("save")) write_snn(c, vm["save"].as<std::string>());
+    if (vm.count("preactivations")) {
+      const Dataset d = load_data(vm);
+      const std::string prefix = vm["preactivations"].as<std::string>();
+      for (const auto& [name, values] : experiments::bitwise_preactivations(c, d, threads)) {
+        const std::string file = fmt::format("{}.{}.npy", prefix, name);
+        experiments::check_output(file, inputs, vm["force"].as<bool>(), "--preactivations");
+        experiments::write_npy(file, values, {d.count(), d.count() ? values.size() / d.count() : 0});
+        std::cout << fmt::format("wrote {}\n", file);
+      }
+      return 0;
     }
   } else {
     c = experiments::convert_model(path, input_options(vm), conversion_options(vm));
@@ -125,11 +206,12 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
     record.first_sample = vm["offset"].as<std::size_t>();
   }
   // Under mpirun the ranks share the samples (docs/mpi.md); per-sample outputs need one process.
-  if (comm.size() > 1 && (vm.count("predictions") || vm.count("record")))
+  if (comm.size() > 1 && (vm.count("predictions") || vm.count("record") || vm.count("logits")))
     throw UsageError(fmt::format("--{}: not available under mpirun (run it in one process)",
-                                 vm.count("predictions") ? "predictions" : "record"));
+                                 vm.count("predictions") ? "predictions" : vm.count("record") ? "record" : "logits"));
   experiments::EvaluateControl control;
-  control.step_predictions = control.logits = vm.count("predictions") > 0;
+  control.step_predictions = vm.count("predictions") > 0;
+  control.logits = vm.count("predictions") > 0 || vm.count("logits") > 0;
   StopOnSignal signals;
   control.stop = signals.flag();
   experiments::Progress progress(std::cerr, progress_mode(vm));
@@ -164,6 +246,9 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
     p.logits = e.result.logits;
     experiments::write_predictions(vm["predictions"].as<std::string>(), p);
   }
+  if (vm.count("logits") && comm.root())
+    experiments::write_npy(vm["logits"].as<std::string>(), e.result.logits,
+                           {e.samples, e.samples ? e.result.logits.size() / e.samples : 0});
   if (vm.count("record")) {
     const experiments::RecordingSummary rs = experiments::write_recording(c, d, record);
     std::uint64_t events = 0;

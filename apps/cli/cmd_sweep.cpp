@@ -85,7 +85,10 @@ int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
       ("stages", po::value<std::string>()->default_value("none,bias,potential,weights,bias+potential,all"),
        "calibration stages (a '+' joins stages in one run)")
       ("timesteps-list", po::value<std::string>()->default_value("4,8,16,32"), "T values for rate and termap")
-      ("aug-timesteps", po::value<std::string>()->default_value("1,2,4"), "T values for augmap");
+      ("aug-timesteps", po::value<std::string>()->default_value("1,2,4"), "T values for augmap")
+      ("ensemble-list", po::value<std::string>()->default_value("0"),
+       "binary / ternary methods: ensemble sizes, 0 = the deterministic network (e.g. 0,1,2,4,8,16)")
+      ("combine", po::value<std::string>()->default_value("logits"), "ensembles: logits or votes");
   add_data_options(opts, "data", /*required=*/true);
   add_conversion_options(opts);
   add_thread_option(opts);
@@ -104,6 +107,7 @@ int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
   so.max_memory = max_memory(vm);
   so.methods = parse_list(vm["methods"].as<std::string>());
   for (const auto& m : so.methods) {
+    if (bitwise_method(m)) continue;  // binary / ternary: a bitwise model, T = 1
     parse_method(m);  // UsageError for an unknown one
     if (m == "radix" && so.base.balance.per_channel)
       throw UsageError("--per-channel: radix needs one clip value per layer; leave radix out of --methods "
@@ -117,6 +121,19 @@ int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
   }
   so.timesteps = parse_int_list(vm["timesteps-list"].as<std::string>(), "timesteps-list");
   so.aug_timesteps = parse_int_list(vm["aug-timesteps"].as<std::string>(), "aug-timesteps");
+  so.ensembles.clear();
+  for (const auto& n : parse_list(vm["ensemble-list"].as<std::string>())) {
+    std::size_t used = 0;
+    int v = -1;
+    try {
+      v = std::stoi(n, &used);
+    } catch (const std::exception&) {
+    }
+    if (used != n.size() || v < 0 || v > 4096)
+      throw UsageError(fmt::format("--ensemble-list: '{}' is not an ensemble size in [0, 4096]", n));
+    so.ensembles.push_back(v);
+  }
+  so.combine = experiments::parse_combine(vm["combine"].as<std::string>());
   const std::string model = vm["model"].as<std::string>();
   const std::string dir = vm["out"].as<std::string>();
   const experiments::FolderMode mode = folder_mode(vm);

@@ -16,7 +16,7 @@ void add_conversion_options(po::options_description& options) {
   options.add_options()
       ("method", po::value<std::string>()->default_value("rate"),
        "rate (IF, reset by subtraction), radix (K digits base B), termap (double threshold), "
-       "augmap (augmented spikes)")
+       "augmap (augmented spikes); binary, ternary (a bitwise model as a T = 1 SNN)")
       ("timesteps,T", po::value<int>()->default_value(16), "T: steps of the spike train (rate, termap, augmap)")
       ("radix-base", po::value<int>()->default_value(2), "radix: base B")
       ("radix-digits", po::value<int>()->default_value(0),

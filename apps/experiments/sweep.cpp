@@ -18,11 +18,16 @@ std::vector<SweepConfig> sweep_configs(const SweepOptions& o) {
   std::vector<SweepConfig> out;
   for (const auto& m : o.methods) {
     if (m == "radix") {
-      out.push_back({m, "none", CalibrationOptions{}, o.base.mapping.timesteps});
+      out.push_back({m, "none", CalibrationOptions{}, o.base.mapping.timesteps, 0});
+      continue;
+    }
+    if (bitwise_method(m)) {  // T = 1, no calibration; one run per ensemble size
+      for (int n : o.ensembles)
+        out.push_back({m, n == 0 ? "deterministic" : fmt::format("ensemble {}", n), CalibrationOptions{}, 1, n});
       continue;
     }
     for (const auto& [name, cal] : o.stages)
-      for (int t : m == "augmap" ? o.aug_timesteps : o.timesteps) out.push_back({m, name, cal, t});
+      for (int t : m == "augmap" ? o.aug_timesteps : o.timesteps) out.push_back({m, name, cal, t, 0});
   }
   return out;
 }
@@ -37,12 +42,13 @@ ConvertOptions config_options(const SweepOptions& o, const SweepConfig& config) 
   return co;
 }
 
-SweepRow sweep_row(const SweepConfig& config, const Conversion& c, const Evaluation& e) {
+SweepRow row_of(const SweepConfig& config, const Evaluation& e, int timesteps,
+                const std::string& calibration_report) {
   SweepRow r;
   const double n = static_cast<double>(e.samples);
   r.method = config.method;
   r.stage = config.stage;
-  r.timesteps = c.spec.timesteps;
+  r.timesteps = timesteps;
   r.latency = e.result.latency_steps;
   r.ann = e.ann_accuracy;
   r.reference = e.ref_accuracy;
@@ -53,13 +59,36 @@ SweepRow sweep_row(const SweepConfig& config, const Conversion& c, const Evaluat
   r.energy_uj = e.result.snn_energy_pj * 1e-6;
   r.ann_energy_uj = e.result.ann_energy_pj * 1e-6;
   r.run_seconds = e.result.seconds;
-  r.calibration_report = c.calibration_report;
+  r.calibration_report = calibration_report;
   return r;
+}
+
+SweepRow sweep_row(const SweepConfig& config, const Conversion& c, const Evaluation& e) {
+  return row_of(config, e, c.spec.timesteps, c.calibration_report);
 }
 
 SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
                     const SweepConfig& config, const SweepControl* control, bool* interrupted,
                     std::vector<std::int64_t>* calib_indices) {
+  if (const auto kind = bitwise_method(config.method)) {  // binary / ternary (issue 10)
+    const auto t0 = std::chrono::steady_clock::now();
+    Evaluation e;
+    std::string report;
+    if (config.ensemble == 0) {
+      const Conversion c = convert_bitwise(in.model, *kind);
+      e = evaluate(c, d, 0, o.base.threads, o.energy, o.max_memory);
+    } else {
+      EnsembleOptions eo;
+      eo.members = config.ensemble;
+      eo.combine = o.combine;
+      eo.seed = o.base.seed;
+      e = evaluate_ensemble(in.model, *kind, eo, d, o.base.threads, o.energy, o.max_memory);
+    }
+    SweepRow r = row_of(config, e, 1, report);
+    r.convert_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - r.run_seconds;
+    return r;
+  }
   const auto t0 = std::chrono::steady_clock::now();
   const Conversion c = convert_loaded(in, config_options(o, config));
   const double convert_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <brisk/apps/experiments/bitwise.hpp>
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/conversion/convert.hpp>
@@ -25,6 +26,10 @@ struct SweepOptions {
   std::vector<int> timesteps;      // rate and termap
   std::vector<int> aug_timesteps;  // augmap
   std::uint64_t max_memory = kDefaultMaxMemory;  // per run (evaluate)
+  // binary / ternary: one run per value, 0 = the deterministic network, N = an ensemble of
+  // N members (evaluate_ensemble) combined by `combine`, seeded from base.seed.
+  std::vector<int> ensembles{0};
+  Combine combine = Combine::Logits;
 };
 
 // One conversion + simulation.
@@ -32,6 +37,7 @@ struct SweepConfig {
   std::string method, stage;
   CalibrationOptions calibration;
   int timesteps = 0;
+  int ensemble = 0;  // binary / ternary: 0 deterministic, else members
 };
 
 // Radix runs once (stage "none", T = base's, calibration does not apply); the others run
@@ -70,6 +76,9 @@ struct SweepControl {
 SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
                     const SweepConfig& config, const SweepControl* control = nullptr,
                     bool* interrupted = nullptr, std::vector<std::int64_t>* calib_indices = nullptr);
+// The row of a configuration from its evaluation (convert_seconds left 0).
+SweepRow row_of(const SweepConfig& config, const Evaluation& e, int timesteps,
+                const std::string& calibration_report);
 
 struct Sweep {
   std::string model, model_sha256, data, calib_label;

@@ -107,6 +107,22 @@ class NativeReader {
       fail(name, "a qcfs activation needs act_max (its trained threshold lambda)");
   }
 
+  // The optional bitwise attribute set (docs/native-schema.md, "Bitwise layers"); the
+  // graph's validate_bitwise() checks it once the graph is complete.
+  void read_bitwise(const std::string& obj, const std::string& name, Layer& l) const {
+    if (f_.has_attr(obj, "bitwise")) {
+      const std::string b = f_.string_attr(obj, "bitwise");
+      const auto kind = bitwise_from_name(b);
+      if (!kind) fail(name, fmt::format("unknown bitwise kind '{}' (expected binary, ternary or none)", b));
+      l.bitwise = *kind;
+    }
+    l.input_levels = ints(obj, "input_levels", 1, {0})[0];
+    l.weight_scale = floats(obj + "/weight_scale", name);
+    l.latent_weight = floats(obj + "/latent_weight", name);
+    l.threshold_hi = floats(obj + "/threshold_hi", name);
+    l.threshold_lo = floats(obj + "/threshold_lo", name);
+  }
+
   void read_layer(const std::string& name) {
     const std::string obj = "layers/" + name;
     if (!f_.is_group(obj)) throw InputError(fmt::format("{}: group '{}' is missing", f_.label(), obj));
@@ -140,6 +156,7 @@ class NativeReader {
     l.bias = floats(obj + "/bias", name);
     l.scale = floats(obj + "/scale", name);
     l.shift = floats(obj + "/shift", name);
+    read_bitwise(obj, name, l);
     if ((l.op == OpKind::Dense || l.op == OpKind::Conv2D) && l.weight.empty())
       fail(name, "dataset 'weight' is missing");
     if (l.op == OpKind::Conv2D && l.weight_shape.size() == 4 &&

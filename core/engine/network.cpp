@@ -199,6 +199,10 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
     PlanLayer p;
     p.name = l.name;
     p.kernel = kernel_of(l, radix_net);
+    if (opts.bitwise_kernels && l.bitwise != Bitwise::None && p.kernel == KernelKind::Dense &&
+        !radix_net && !l.inputs.empty() && l.inputs.front() < static_cast<int>(i) &&
+        !plan[static_cast<std::size_t>(l.inputs.front())].analog)
+      p.kernel = KernelKind::BitDense;  // ops/bitdense.cpp
     p.neuron = p.kernel == KernelKind::Input ? NeuronKind::None : s.neuron;
     p.inputs = l.inputs;
     set_geometry(l, p);

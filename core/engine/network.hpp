@@ -45,6 +45,7 @@ enum class KernelKind {
   Add,            // element-wise sum of all inputs (with neurons: the population after a
                   // residual Add, integrating its branches' currents; no SOPs of its own)
   Concat,         // channel concatenation
+  BitDense,       // binary / ternary Dense on +-1/0 spikes: bit planes and popcounts (ops/bitdense.cpp)
 };
 
 const char* kernel_name(KernelKind k);
@@ -72,6 +73,11 @@ struct PlanLayer {
   // window weight, so an event is one indexed add (empty: walk the taps).
   std::vector<std::int32_t> pool_target;
   std::vector<float> pool_weight;
+  // BitDense: per output two bit planes of the weights (ops/bitdense.hpp), words per plane,
+  // and whether the layer is binary (XNOR/popcount when every input fires).
+  std::vector<std::uint64_t> bits;
+  int bit_words = 0;
+  bool bit_binary = false;
   kernels::ConvGeom geom() const {
     return {in_h, in_w, in_c, h, w, c, kh, kw, sh, sw, pad_top, pad_left};
   }
@@ -134,6 +140,9 @@ struct CompileOptions {
   // layers that are recorded, read by several layers, or simulate() (which keeps every
   // train) use the digit-level path. Power-of-two bases only. false: always digit-level.
   bool radix_values = true;
+  // Bitwise Dense layers (Layer::bitwise) fed by spiking layers run on the bit-packed
+  // BitDense operator (same integers, popcounts); false: the float Dense operator.
+  bool bitwise_kernels = true;
 };
 
 // A folded radix layer that reads the integers q of a radix producer directly instead of

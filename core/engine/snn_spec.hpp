@@ -37,6 +37,9 @@ struct SnnSpec {
   EncoderKind encoder = EncoderKind::Direct;
   float input_scale = 1.0f;       // input value that maps to one full spike / full scale
   int input_radix_base = 2, input_radix_digits = 8;
+  // Direct encoder only: > 0 feeds round(x * input_levels) instead of x (bitwise networks,
+  // whose first layer reads the image's integer pixel levels); 0 = x as is.
+  int input_levels = 0;
   int timesteps = 32;             // T (for radix networks: digits per layer, see engine)
   std::uint64_t seed = 1;
   std::string method;             // "rate", "radix", "termap", "augmap", "binary", ...

@@ -234,6 +234,10 @@ void apply_activation(const Layer& l, Buffer& y) {
 void run_layer(const Graph& g, const Layer& l, const std::vector<Buffer>& acts, Buffer& y) {
   const auto& x = acts[static_cast<std::size_t>(l.inputs.front())];
   const auto& in_shape = g.layers[static_cast<std::size_t>(l.inputs.front())].out_shape;
+  if (l.bitwise != Bitwise::None) {  // binary / ternary layer (bitwise.cpp)
+    bitwise_forward(l, &l == &g.layers[static_cast<std::size_t>(g.output)], x, y);
+    return;
+  }
   y.resize(shape_size(l.out_shape));
   switch (l.op) {
     case OpKind::Input: break;

@@ -327,6 +327,7 @@ void validate(Graph& g) {
     if (l.act == Act::Softmax && static_cast<int>(i) != g.output)
       bad_layer(l, "softmax is only supported on the output layer");
   }
+  validate_bitwise(g);
 }
 
 std::size_t layer_macs(const Graph& g, int layer) {

@@ -49,6 +49,11 @@ enum class Act { Linear, ReLU, ClippedReLU, Softmax, QCFS };
 // channels_first from Keras 2.1.6 on) flattens as HWC; PyTorch and old 'th' as CHW.
 enum class FlattenOrder { CHW, HWC };
 
+// Binary / ternary layers (docs/native-schema.md, "Bitwise layers"): a Dense layer whose
+// weights are the alphabet {-1,+1} or {-1,0,+1}; its pre-activation z = sum w * a is an
+// integer (a: +-1/0 outputs of a bitwise producer, or round(x * input_levels) of the input).
+enum class Bitwise { None, Binary, Ternary };
+
 struct Layer {
   std::string name;          // name in the source file, used in every message
   std::string source_class;  // class in the source file ("Conv2D", "Linear", ...)
@@ -77,6 +82,16 @@ struct Layer {
   FlattenOrder flatten_order = FlattenOrder::CHW;
 
   std::vector<float> scale, shift;  // Affine, per channel
+
+  // Bitwise layers (Dense only). A hidden one outputs +1 at z >= threshold_hi, -1 at
+  // z <= threshold_lo (ternary; binary: -1 otherwise), else 0; the output layer outputs the
+  // logits weight_scale * z + bias. weight_scale > 0 per output (informative for hidden
+  // layers: the thresholds already include it); latent_weight (optional, [in][out] in
+  // [-1, 1]) is what stochastic ensembles round; input_levels > 0: the input is
+  // round(x * input_levels) (the first layer, on the analog image).
+  Bitwise bitwise = Bitwise::None;
+  int input_levels = 0;
+  std::vector<float> weight_scale, latent_weight, threshold_hi, threshold_lo;
 };
 
 struct Graph {
@@ -95,6 +110,15 @@ const char* op_name(OpKind op);   // "Conv2D": the names files use (native schem
 const char* act_name(Act act);    // "linear", "relu", "clipped_relu", "softmax", "qcfs"
 std::optional<OpKind> op_from_name(std::string_view name);
 std::optional<Act> act_from_name(std::string_view name);
+const char* bitwise_name(Bitwise b);  // "none", "binary", "ternary"
+std::optional<Bitwise> bitwise_from_name(std::string_view name);
+
+// Checks of the bitwise attribute set (validate() calls it): weights in the alphabet, one
+// positive finite scale per output, finite thresholds on hidden layers (lo < hi for
+// ternary), none on the output layer, integer inputs. InputError naming the layer.
+void validate_bitwise(const Graph& g);
+// The output of a bitwise layer from its input x (Graph order): see Layer::bitwise.
+void bitwise_forward(const Layer& l, bool is_output, std::span<const float> x, std::vector<float>& y);
 
 // Copies the activation of `src` (act, act_max, act_bits, act_levels) onto `dst`: what
 // fusing a stand-alone activation or folding a BatchNorm moves onto the producer.

@@ -473,6 +473,164 @@ def export_model(model: nn.Module, path: str, input_shape: tuple, metadata: dict
     return write_description(describe_model(model, input_shape, metadata), path)
 
 
+# -- bitwise (binary / ternary) networks: docs/native-schema.md, "Bitwise layers" ----------
+
+def batchnorm_affine(bn):
+    """(scale, shift) in float64 of an eval-mode BatchNorm: y = x * scale + shift."""
+    var = bn.running_var.detach().double()
+    scale = 1.0 / torch.sqrt(var + bn.eps)
+    if bn.weight is not None:
+        scale = scale * bn.weight.detach().double()
+    shift = -bn.running_mean.detach().double() * scale
+    if bn.bias is not None:
+        shift = shift + bn.bias.detach().double()
+    return scale.numpy(), shift.numpy()
+
+
+def _bitwise_thresholds(entry, fan_in):
+    """Integer thresholds on the integer pre-activation z of a hidden bitwise layer.
+
+    The layer's real pre-activation is r = scale[o] * unit * z[o] (unit: the input's step,
+    1/levels for the first layer, 1 for +-1/0 inputs); batch norm gives y = bn_s * r + bn_t.
+    Binary: +1 iff y >= 0; ternary: +1 iff y >= delta, -1 iff y <= -delta. With
+    k = bn_s * scale * unit > 0 these are z >= ceil((delta - bn_t) / k) and
+    z <= floor((-delta - bn_t) / k); an output channel with k < 0 gets its weights negated
+    (z -> -z) so that k > 0. Returns (weight, latent, hi, lo) with weight/latent [in][out].
+    """
+    w = np.array(entry["weight"], dtype=np.float64).T.copy()      # [in][out]
+    lat = np.array(entry["latent"], dtype=np.float64).T.copy()
+    bn_s, bn_t = entry["bn"]
+    k = bn_s * entry["scale"] * entry["input_unit"]
+    flip = k < 0
+    w[:, flip] *= -1.0
+    lat[:, flip] *= -1.0
+    k = np.abs(k)
+    delta = entry["delta"]
+    bound = float(fan_in * max(1, entry["input_levels"]) + 2)   # |z| <= bound - 2
+    hi = np.empty_like(k)
+    lo = np.empty_like(k)
+    for o in range(len(k)):
+        if k[o] == 0.0:  # constant output: +1 when bn_t >= delta, -1 when <= -delta, else 0
+            hi[o] = -bound if bn_t[o] >= delta else bound
+            lo[o] = bound - 1 if (delta > 0 and bn_t[o] <= -delta) or (delta == 0 and bn_t[o] < 0) \
+                else -bound - 1
+            if hi[o] <= lo[o]:
+                lo[o] = hi[o] - 1
+            continue
+        hi[o] = math.ceil((delta - bn_t[o]) / k[o])
+        lo[o] = math.floor((-delta - bn_t[o]) / k[o]) if delta > 0 else hi[o] - 1
+    hi = np.clip(hi, -bound, bound)
+    lo = np.clip(lo, -bound - 1, bound - 1)
+    return w, lat, hi, lo
+
+
+def _dyadic(values, shift):
+    return np.rint(np.asarray(values, dtype=np.float64) * 2.0 ** shift)
+
+
+def export_bitwise_mlp(layers, path, input_shape, metadata=None):
+    """Writes a binary/ternary MLP (Input -> Flatten -> bitwise Dense layers) to `path`.
+
+    layers: dicts in order, each with name, mode ("binary" | "ternary"), weight [out][in] in
+    the alphabet, scale [out] (> 0), latent [out][in] in [-1, 1] (for stochastic ensembles),
+    input_levels (first layer: 255, the input is round(x * 255); else 0); hidden layers also
+    bn = (scale, shift) of their batch norm, delta (the activation's boundary, 0 for sign)
+    and input_unit; the last layer (the readout) bias [out]. The readout's scale and bias are
+    rounded to multiples of 2^-s (s chosen so that |scale * z| + |bias| < 2^23 units), which
+    makes its float32 logits exact. Returns the exported integer network as a list of dicts
+    (weight [in][out], hi, lo or scale/bias, levels) for bitwise_mlp_reference().
+    """
+    exported = []
+    for i, e in enumerate(layers):
+        w = np.asarray(e["weight"], dtype=np.float64)
+        fan_in = w.shape[1]
+        alphabet = (-1.0, 1.0) if e["mode"] == "binary" else (-1.0, 0.0, 1.0)
+        if not np.isin(w, alphabet).all():
+            raise ValueError(f"export_bitwise_mlp: {e['name']}: weights outside {alphabet}")
+        rec = dict(name=e["name"], mode=e["mode"], levels=int(e["input_levels"]))
+        if i + 1 < len(layers):
+            rec["weight"], rec["latent"], rec["hi"], rec["lo"] = _bitwise_thresholds(e, fan_in)
+            rec["scale"] = np.asarray(e["scale"], dtype=np.float64)
+        else:
+            scale = np.asarray(e["scale"], dtype=np.float64)
+            bias = np.asarray(e["bias"], dtype=np.float64)
+            top = float(np.max(scale) * fan_in + np.max(np.abs(bias)))
+            shift = int(math.floor(math.log2(2.0 ** 23 / top)))
+            rec["weight"] = w.T.copy()
+            rec["latent"] = np.asarray(e["latent"], dtype=np.float64).T.copy()
+            rec["scale_int"] = _dyadic(scale, shift)
+            rec["bias_int"] = _dyadic(bias, shift)
+            if (rec["scale_int"] <= 0).any():
+                raise ValueError(f"export_bitwise_mlp: {e['name']}: a scale rounds to 0")
+            rec["shift"] = shift
+            rec["scale"] = rec["scale_int"] / 2.0 ** shift
+            rec["bias"] = rec["bias_int"] / 2.0 ** shift
+        exported.append(rec)
+
+    names = ["input", "flatten"] + [r["name"] for r in exported]
+    with h5py.File(path, "w") as f:
+        f.attrs["brisk_format"] = SCHEMA_NAME
+        f.attrs["schema_version"] = np.int32(SCHEMA_VERSION)
+        f.attrs["input_shape"] = np.int32(input_shape)
+        f.attrs["layer_names"] = _strings(names)
+        f.attrs["output"] = names[-1]
+        meta = f.create_group("metadata")
+        meta.attrs["producer"] = "brisk_torch.export_bitwise_mlp"
+        meta.attrs["torch_version"] = str(torch.__version__)
+        for key, value in (metadata or {}).items():
+            meta.attrs[str(key)] = str(value)
+        group = f.create_group("layers")
+        g = group.create_group("input")
+        g.attrs["type"] = "Input"
+        g.attrs["inputs"] = _strings([])
+        g = group.create_group("flatten")
+        g.attrs["type"] = "Flatten"
+        g.attrs["inputs"] = _strings(["input"])
+        g.attrs["flatten_order"] = "CHW"
+        prev = "flatten"
+        for r in exported:
+            g = group.create_group(r["name"])
+            g.attrs["type"] = "Dense"
+            g.attrs["source_class"] = "BitLinear"
+            g.attrs["inputs"] = _strings([prev])
+            g.attrs["bitwise"] = r["mode"]
+            if r["levels"]:
+                g.attrs["input_levels"] = np.int32(r["levels"])
+            g.create_dataset("weight", data=r["weight"].astype(np.float32))
+            g.create_dataset("weight_scale", data=r["scale"].astype(np.float32))
+            g.create_dataset("latent_weight", data=r["latent"].astype(np.float32))
+            if "hi" in r:
+                g.create_dataset("threshold_hi", data=r["hi"].astype(np.float32))
+                if r["mode"] == "ternary":
+                    g.create_dataset("threshold_lo", data=r["lo"].astype(np.float32))
+            else:
+                g.create_dataset("bias", data=r["bias"].astype(np.float32))
+            prev = r["name"]
+    return exported
+
+
+def bitwise_mlp_reference(exported, xi, return_preact=False):
+    """The exported integer network in numpy int64 (xi: [N][784] pixel integers).
+
+    Returns logits in units of 2^-shift (int64), and with return_preact the integer
+    pre-activation z of every layer."""
+    a = np.asarray(xi, dtype=np.int64)
+    pre = []
+    for r in exported:
+        z = a @ r["weight"].astype(np.int64)
+        pre.append(z)
+        if "hi" in r:
+            hi = r["hi"].astype(np.int64)
+            if r["mode"] == "binary":
+                a = np.where(z >= hi, 1, -1)
+            else:
+                lo = r["lo"].astype(np.int64)
+                a = (z >= hi).astype(np.int64) - (z <= lo).astype(np.int64)
+        else:
+            logits = z * r["scale_int"].astype(np.int64) + r["bias_int"].astype(np.int64)
+    return (logits, pre) if return_preact else logits
+
+
 def read_model(path):
     """The five-line h5py reader of docs/native-schema.md, as a list of layer dicts."""
     with h5py.File(path, "r") as f:

@@ -34,6 +34,7 @@ struct Context {
   float* state;          // the layer's operator state (MaxPool gate: accumulated payloads)
   bool dense;            // take the dense twin (same result; the engine's density policy)
   bool count;            // SOPs are wanted (the analog path does not count them)
+  std::uint64_t* bits;   // BitDense: 2 * bit_words zero words (must be zero again on return)
 };
 
 // Adds the events into target (potentials, drive or a routing buffer); returns the SOPs
@@ -60,6 +61,6 @@ inline std::uint64_t add_one_to_one(Events ev, float* target) {
 
 // The table's rows (each defined in its operator's file).
 extern const OpTraits kDense, kConv2D, kAvgPool2D, kMaxPool2D, kMaxPool2DRadix, kGlobalAvgPool,
-    kIdentity, kZeroPad2D, kAffine, kAdd, kConcat;
+    kIdentity, kZeroPad2D, kAffine, kAdd, kConcat, kBitDense;
 
 }  // namespace brisk::ops

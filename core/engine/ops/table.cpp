@@ -13,7 +13,8 @@ const OpTraits kInput{KernelKind::Input, "Input", input_pack, input_integrate};
 
 const OpTraits* const kTable[] = {&kInput,     &kDense,        &kConv2D,      &kAvgPool2D,
                                   &kMaxPool2D, &kMaxPool2DRadix, &kGlobalAvgPool, &kIdentity,
-                                  &kZeroPad2D, &kAffine,       &kAdd,         &kConcat};
+                                  &kZeroPad2D, &kAffine,       &kAdd,         &kConcat,
+                                  &kBitDense};
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // (direct input: the layers reachable from the Input through weightless layers get a
 // constant current computed once per sample).
 #include <algorithm>
+#include <cmath>
 
 #include <brisk/core/engine/ops/maxpool.hpp>
 #include <brisk/core/engine/ops/op.hpp>
@@ -52,6 +53,7 @@ void Simulator::init(Worker& w) const {
       fill_bias(p, s.drive);
     }
     if (p.analog) s.analog.assign(n, 0.0f);
+    if (p.kernel == KernelKind::BitDense) s.bits.assign(2 * static_cast<std::size_t>(p.bit_words), 0);
     if (p.neuron == NeuronKind::Radix) s.nz.reserve(n + 16);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)
       s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
@@ -115,6 +117,10 @@ void Simulator::encode(Worker& w, std::size_t index) const {
   switch (spec.encoder) {
     case EncoderKind::Direct:
       s.analog = w.input;
+      if (spec.input_levels > 0) {  // bitwise networks: the integer input round(x * levels)
+        const float levels = static_cast<float>(spec.input_levels);
+        for (float& v : s.analog) v = std::nearbyint(v * levels);
+      }
       return;
     case EncoderKind::Rate:
       s.train.clear(steps_);

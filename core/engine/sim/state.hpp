@@ -16,6 +16,7 @@ struct LayerState {
                                    // MaxPool masks
   std::vector<float> drive;        // constant current per neuron: bias (+ analog input)
   std::vector<float> analog;       // analog output (direct-input path)
+  std::vector<std::uint64_t> bits; // BitDense: the step's input bit planes (kept all-zero)
   std::vector<float> acc;          // operator state: MaxPool gate accumulated payloads
   std::vector<std::int32_t> nz;    // Radix: neurons with q != 0 (for the digit emission)
   SpikeTrain train;

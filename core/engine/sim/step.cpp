@@ -97,7 +97,7 @@ void Simulator::integrate(Worker& w, const PlanLayer& p, LayerState& s, std::siz
   if (ids.empty()) return;
   const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
   const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), use_dense(ids.size(), in.size()),
-                         count};
+                         count, s.bits.data()};
   const std::uint64_t sops = ops::op_traits(p.kernel).integrate(ctx, {ids, pay}, target);
   // A population after a residual Add integrates currents whose synaptic work was counted
   // where it happened (the branches' Dense/Conv2D/Affine).
