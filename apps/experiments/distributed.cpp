@@ -431,7 +431,10 @@ SweepPlan plan_sweep(const std::vector<SweepConfig>& configs, std::size_t sample
 
 Sweep run_sweep_distributed(Communicator& comm, const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
                             const std::function<void(const SweepRow&)>& on_row) {
-  if (comm.size() == 1) return run_sweep(in, d, o, on_row);
+  if (comm.size() == 1)
+    return run_sweep(in, d, o, [&](const Sweep& sw) {
+      if (on_row) on_row(sw.rows.back());
+    });
   Sweep s;
   s.model = in.model_path;
   s.model_sha256 = in.model_sha256;
@@ -440,6 +443,7 @@ Sweep run_sweep_distributed(Communicator& comm, const ConversionInputs& in, cons
   s.samples = d.count();
   s.base = o.base;
   const std::vector<SweepConfig> configs = sweep_configs(o);
+  s.total = configs.size();
   const SweepPlan plan = plan_sweep(configs, d.count(), o.base.calib_samples, comm.size());
   const int group_id = plan.group_of_rank[static_cast<std::size_t>(comm.rank())];
 

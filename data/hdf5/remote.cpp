@@ -19,6 +19,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <new>
@@ -44,8 +45,18 @@ using Bytes = std::vector<std::byte>;
 constexpr std::uint64_t kMaxReply = std::uint64_t{1} << 40;
 constexpr std::uint64_t kMemoryBudget = std::uint64_t{1} << 30;  // reader's own allowance
 // Time the reader may spend on one file, all queries together, before it is killed; a
-// dataset read adds 1 s per 50 MB to the query that reads it.
-constexpr int kTimeoutMs = 8000;
+// dataset read adds 1 s per 50 MB to the query that reads it. BRISK_HDF5_TIMEOUT (whole
+// seconds, 1 to 3600) replaces the 8 s, e.g. for fuzzing (docs/security.md).
+int budget_ms() {
+  static const int ms = [] {
+    const char* env = std::getenv("BRISK_HDF5_TIMEOUT");
+    if (!env || !*env) return 8000;
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    return (*end == '\0' && v >= 1 && v <= 3600) ? static_cast<int>(v) * 1000 : 8000;
+  }();
+  return ms;
+}
 constexpr std::uint64_t kBytesPerSecond = 50u << 20;
 constexpr std::size_t kMaxCached = 1u << 16;
 
@@ -322,7 +333,7 @@ std::unique_ptr<Remote> Remote::start(const std::function<File()>& open, const s
   Bytes reply;
   std::string why;
   const auto begin = std::chrono::steady_clock::now();
-  if (!r->read_reply(reply, kTimeoutMs, why)) r->fail(fmt::format("{} opening it", why));
+  if (!r->read_reply(reply, budget_ms(), why)) r->fail(fmt::format("{} opening it", why));
   r->spent_ms_ = static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin).count());
   In in(reply, label);
@@ -373,7 +384,7 @@ bool Remote::read_reply(Bytes& out, int timeout_ms, std::string& why) {
       const int rc = poll(&pfd, 1, timeout_ms);
       if (rc < 0 && errno == EINTR) continue;
       if (rc == 0) {
-        why = fmt::format("did not finish within {} s", kTimeoutMs / 1000);
+        why = fmt::format("did not finish within {} s", budget_ms() / 1000);
         return false;
       }
       const ssize_t r = rc < 0 ? -1 : ::read(from_child_, c, n);
@@ -428,7 +439,7 @@ Bytes Remote::call(Op op, const std::string& a, const std::string& b, std::uint6
   }
   const auto begin = std::chrono::steady_clock::now();
   const auto timeout = static_cast<int>(std::min<std::uint64_t>(
-      std::max(0, kTimeoutMs - spent_ms_) + bytes_hint / kBytesPerSecond * 1000, 24u * 3600u * 1000u));
+      std::max(0, budget_ms() - spent_ms_) + bytes_hint / kBytesPerSecond * 1000, 24u * 3600u * 1000u));
   Bytes reply;
   std::string why;
   if (!read_reply(reply, timeout, why)) fail(fmt::format("{} reading '{}'", why, what));
