@@ -25,6 +25,7 @@
 
 #include <brisk/apps/experiments/evaluate.hpp>
 #include <brisk/apps/experiments/files.hpp>
+#include <brisk/apps/experiments/folder.hpp>
 #include <brisk/apps/experiments/inputs.hpp>
 #include <brisk/apps/experiments/model_report.hpp>
 #include <brisk/apps/experiments/plots.hpp>
@@ -568,9 +569,9 @@ py::tuple sweep(const Model& m, const FloatArray& x, const LabelArray& y, const 
   std::vector<std::string> inputs{m.path};
   if (d.contains("calib_data") && !d["calib_data"].is_none())
     for (const auto& p : split(d["calib_data"].cast<std::string>())) inputs.push_back(p);
-  if (!out.empty())
-    for (const char* ext : {".md", ".csv", ".json", ".png", ".svg"})
-      experiments::check_output(out + ext, inputs, force, "out");
+  if (!out.empty())  // a result folder, as `brisk sweep --out DIR`
+    experiments::prepare_output_folder(out, force ? experiments::FolderMode::Force : experiments::FolderMode::New,
+                                       inputs, "out");
   const experiments::SampleSet s = samples_of(x, y, label);
   experiments::ConversionInputs in = conversion_inputs(m);
   load_calibration(d, in);
@@ -583,10 +584,8 @@ py::tuple sweep(const Model& m, const FloatArray& x, const LabelArray& y, const 
     const experiments::Sweep result = experiments::run_sweep(in, data, so);
     j = experiments::sweep_json(result);
     if (!out.empty()) {
-      experiments::write_file_atomically(out + ".md", experiments::sweep_markdown(result));
-      experiments::write_file_atomically(out + ".csv", experiments::sweep_csv(result));
-      experiments::write_file_atomically(out + ".json", j.dump(2) + "\n");
-      plots = experiments::write_plots(out);
+      experiments::write_sweep_results(out, result);
+      plots = experiments::write_sweep_plots(out);
     }
   }
   return py::make_tuple(to_python(j), plots);

@@ -250,7 +250,7 @@ def test_sweep_equals_cli(cli, cnn, data, tmp_path):
     run_cli(cli, "sweep", cnn, "--data", spec, "--methods", "rate,radix", "--stages", "none,bias",
             "--timesteps-list", 4, "--calib-samples", 100, "--calib-data", spec, "--out", tmp_path / "cli")
     import json
-    want = json.loads((tmp_path / "cli.json").read_text())["runs"]
+    want = json.loads((tmp_path / "cli" / "results.json").read_text())["runs"]
     assert [(r["method"], r["calibration"]) for r in rows] == [("rate", "none"), ("rate", "bias"), ("radix", "none")]
     for r, w in zip(rows, want):
         for key, value in w.items():
@@ -258,8 +258,8 @@ def test_sweep_equals_cli(cli, cnn, data, tmp_path):
                 continue  # (its wall time differs; its figures are the run's)
             if key not in ("convert_seconds", "run_seconds"):
                 assert_same(r[key], value, key)
-    for ext in (".md", ".csv", ".json"):
-        assert (tmp_path / f"py{ext}").exists()
+    for name in ("results.md", "results.csv", "results.json"):
+        assert (tmp_path / "py" / name).exists()
     with pytest.raises(brisk.UsageError):  # existing outputs are not replaced
         brisk.sweep(cnn, x, y, methods=["radix"], out=tmp_path / "py")
 

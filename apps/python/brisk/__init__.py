@@ -334,8 +334,8 @@ def sweep(model, data, y=None, methods=("rate", "termap", "augmap", "radix"),
           timesteps=(4, 8, 16, 32), aug_timesteps=(1, 2, 4), out=None, force=False, pj_ac=0.9,
           pj_mac=4.6, max_memory="8G", **options):
     """`brisk sweep`: every method x calibration stage x T on one dataset. Returns the runs
-    as a list of dicts (pandas.DataFrame(rows) works). out=PREFIX also writes PREFIX.md,
-    .csv, .json and the plots PREFIX.png / .svg (matplotlib), like the CLI. options: those
+    as a list of dicts (pandas.DataFrame(rows) works). out=DIR also writes the result
+    folder DIR (results.md, .csv, .json and the plots results.png / .svg), like the CLI's --out. options: those
     of convert() (method, timesteps and calibrate are the lists above).
     """
     unknown = set(options) - set(_CONVERT_DEFAULTS)
