@@ -159,12 +159,14 @@ bool send_frame(int fd, Bytes body) {
 }
 
 // ---- the reader (child) ----
+#ifndef BRISK_H5_SANITIZED
 std::uint64_t own_address_space() {
   std::ifstream statm("/proc/self/statm");
   std::uint64_t pages = 0;
   statm >> pages;
   return pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 }
+#endif
 
 void limit_address_space([[maybe_unused]] std::uint64_t extra) {
 #ifndef BRISK_H5_SANITIZED
