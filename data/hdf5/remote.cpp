@@ -82,7 +82,7 @@ class In {
   In(const Bytes& b, const std::string& label) : b_(b), label_(label) {}
   void get(void* p, std::size_t n) {
     if (n > b_.size() - pos_) bad();
-    std::memcpy(p, b_.data() + pos_, n);
+    if (n != 0) std::memcpy(p, b_.data() + pos_, n);
     pos_ += n;
   }
   std::uint8_t u8() {
