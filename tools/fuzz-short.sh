@@ -21,7 +21,11 @@ for f in $fuzzers; do
   done
   # The HDF5 reader process gives up on a file after BRISK_HDF5_TIMEOUT seconds (a libhdf5
   # endless loop is a clean error, not a finding); libFuzzer's own limit stays well above it.
+  # Findings land in $artifacts, kept and listed when the run fails.
+  artifacts=$(mktemp -d)
   BRISK_HDF5_TIMEOUT=2 build-fuzz/bin/$f -max_total_time=${BRISK_CI_FUZZ_SECONDS:-30} -rss_limit_mb=2048 -timeout=20 \
-    -print_final_stats=1 "$corpus" 2>&1 | tail -n 3
-  rm -rf "$corpus"
+    -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus" > "$artifacts.log" 2>&1 ||
+    { tail -n 40 "$artifacts.log"; echo "fuzz-short: $f found an input: $(ls "$artifacts")" >&2; exit 1; }
+  tail -n 3 "$artifacts.log"
+  rm -rf "$corpus" "$artifacts" "$artifacts.log"
 done

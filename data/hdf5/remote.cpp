@@ -244,6 +244,9 @@ Bytes error_reply(ErrorKind kind, const std::string& message) {
   signal(SIGINT, SIG_IGN);
   signal(SIGTERM, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  // A crash here ends this process only: the parent's crash handlers (a host application's,
+  // a sanitizer's, libFuzzer's) are not run for it.
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) signal(sig, SIG_DFL);
   const int null = ::open("/dev/null", O_RDWR);
   if (null >= 0) {
     dup2(null, 1);
