@@ -435,15 +435,8 @@ Sweep run_sweep_distributed(Communicator& comm, const ConversionInputs& in, cons
     return run_sweep(in, d, o, [&](const Sweep& sw) {
       if (on_row) on_row(sw.rows.back());
     });
-  Sweep s;
-  s.model = in.model_path;
-  s.model_sha256 = in.model_sha256;
-  s.data = d.source;
-  s.calib_label = in.calib_label;
-  s.samples = d.count();
-  s.base = o.base;
   const std::vector<SweepConfig> configs = sweep_configs(o);
-  s.total = configs.size();
+  Sweep s = empty_sweep(in, d, o, configs.size());
   const SweepPlan plan = plan_sweep(configs, d.count(), o.base.calib_samples, comm.size());
   const int group_id = plan.group_of_rank[static_cast<std::size_t>(comm.rank())];
 

@@ -102,8 +102,7 @@ SweepRow run_config(const ConversionInputs& in, const Dataset& d, const SweepOpt
   return r;
 }
 
-Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
-                const std::function<void(const Sweep&)>& on_row, const SweepControl* control) {
+Sweep empty_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o, std::size_t total) {
   Sweep s;
   s.model = in.model_path;
   s.model_sha256 = in.model_sha256;
@@ -111,8 +110,14 @@ Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions
   s.calib_label = in.calib_label;
   s.samples = d.count();
   s.base = o.base;
+  s.total = total;
+  return s;
+}
+
+Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
+                const std::function<void(const Sweep&)>& on_row, const SweepControl* control) {
   const std::vector<SweepConfig> configs = sweep_configs(o);
-  s.total = configs.size();
+  Sweep s = empty_sweep(in, d, o, configs.size());
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const SweepConfig& config = configs[i];
     if (control) {

@@ -92,6 +92,10 @@ struct Sweep {
 
 // Runs every configuration (those of control->done are taken as they are, in their
 // place); `on_row` (optional) sees the sweep after each new row (write the folder there).
+// A sweep of `total` configurations with its inputs recorded and no rows yet (run_sweep and the
+// MPI sweep both start from it).
+Sweep empty_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o, std::size_t total);
+
 Sweep run_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptions& o,
                 const std::function<void(const Sweep&)>& on_row = {}, const SweepControl* control = nullptr);
 
