@@ -1,10 +1,18 @@
-# Runs a brisk command line that must fail cleanly: exit code EXPECT_RC, exactly one line
-# on stderr, starting with "brisk: error: " and containing EXPECT_TEXT.
+# Runs a command line that must fail cleanly: exit code EXPECT_RC, exactly one line on
+# stderr, starting with "brisk: error: " and containing EXPECT_TEXT (or, when EXPECT_REGEX
+# is given instead, matching that regular expression).
 #   cmake -DBRISK=... -DARGS="inspect;--data;x.npz,y.npz" -DEXPECT_RC=3 -DEXPECT_TEXT=... -P expect_error.cmake
-execute_process(COMMAND ${BRISK} ${ARGS}
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+#   cmake -DCMD="mpirun;-n;2;brisk;run;..." -DTIMEOUT=240 -DEXPECT_RC=3 -DEXPECT_TEXT=... -P expect_error.cmake
+if(NOT DEFINED CMD)
+  set(CMD ${BRISK} ${ARGS})
+endif()
+set(limit)
+if(DEFINED TIMEOUT)
+  set(limit TIMEOUT ${TIMEOUT})
+endif()
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err ${limit})
 if(NOT rc STREQUAL EXPECT_RC)
-  message(FATAL_ERROR "expected exit code ${EXPECT_RC}, got '${rc}'\nstderr: ${err}")
+  message(FATAL_ERROR "expected exit code ${EXPECT_RC}, got '${rc}'\nstdout: ${out}\nstderr: ${err}")
 endif()
 string(REGEX MATCHALL "\n" newlines "${err}")
 list(LENGTH newlines lines)
@@ -14,8 +22,14 @@ endif()
 if(NOT err MATCHES "^brisk: error: ")
   message(FATAL_ERROR "stderr does not start with 'brisk: error: ':\n${err}")
 endif()
-string(FIND "${err}" "${EXPECT_TEXT}" at)
-if(at EQUAL -1)
-  message(FATAL_ERROR "stderr does not mention '${EXPECT_TEXT}':\n${err}")
+if(DEFINED EXPECT_REGEX)
+  if(NOT err MATCHES "${EXPECT_REGEX}")
+    message(FATAL_ERROR "stderr does not match '${EXPECT_REGEX}':\n${err}")
+  endif()
+else()
+  string(FIND "${err}" "${EXPECT_TEXT}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "stderr does not mention '${EXPECT_TEXT}':\n${err}")
+  endif()
 endif()
 message(STATUS "ok: ${err}")
