@@ -39,5 +39,17 @@ std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows
 // (top is an integer).
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
                     float top, std::int32_t* q);
+// Double-threshold step of a vector population (one row, a threshold per neuron; negative
+// spikes unconditional, negative_only_if_positive = false) that also writes its spikes as
+// bit planes (neurons/dt_planes.cpp): a neuron with v >= theta[i] sends +1 (v -= theta[i],
+// count[i] += 1), any other with v <= -theta[i] sends -1 (v += theta[i], count[i] -= 1).
+// Ids (increasing) and payloads go to ids / pay (n + 16 entries each), and the +1 / -1
+// neurons to the bits of xp / xn ((n + 63) / 64 words each, every word written, bits past
+// n zero). Returns the number of spikes. The same float operations as
+// DoubleThreshold::fire, so bitwise equal to dt_fire_planes_ref.
+std::size_t dt_fire_planes(float* v, std::int32_t* count, const float* theta, std::size_t n,
+                           std::int32_t* ids, float* pay, std::uint64_t* xp, std::uint64_t* xn);
+std::size_t dt_fire_planes_ref(float* v, std::int32_t* count, const float* theta, std::size_t n,
+                               std::int32_t* ids, float* pay, std::uint64_t* xp, std::uint64_t* xn);
 
 }  // namespace brisk::kernels

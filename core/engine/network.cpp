@@ -200,9 +200,15 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
     p.name = l.name;
     p.kernel = kernel_of(l, radix_net);
     if (opts.bitwise_kernels && l.bitwise != Bitwise::None && p.kernel == KernelKind::Dense &&
-        !radix_net && !l.inputs.empty() && l.inputs.front() < static_cast<int>(i) &&
-        !plan[static_cast<std::size_t>(l.inputs.front())].analog)
-      p.kernel = KernelKind::BitDense;  // ops/bitdense.cpp
+        !radix_net && !l.inputs.empty() && l.inputs.front() < static_cast<int>(i)) {
+      if (!plan[static_cast<std::size_t>(l.inputs.front())].analog) {
+        p.kernel = KernelKind::BitDense;  // ops/bitdense.cpp
+      } else if (spec.input_levels > 0 && spec.input_levels <= 255) {
+        // The analog first layer: integer levels as bit planes (ops/bitdense.cpp).
+        p.kernel = KernelKind::BitDense;
+        while ((1 << p.bit_planes) <= spec.input_levels) ++p.bit_planes;
+      }
+    }
     p.neuron = p.kernel == KernelKind::Input ? NeuronKind::None : s.neuron;
     p.inputs = l.inputs;
     set_geometry(l, p);
@@ -227,6 +233,16 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
             fail(l, "a layer without neurons cannot add a bias/shift (fold it first)");
           p.bias.clear();
         }
+      }
+      // Bit planes give the exact integer sum; the float rows round like it only while
+      // every partial sum (bias included) is an integer below 2^24.
+      if (p.bit_planes > 0) {
+        const double top = static_cast<double>(p.in_c) * p.in_h * p.in_w * ((1 << p.bit_planes) - 1);
+        for (float b : p.bias)
+          if (b != std::nearbyint(b) || std::abs(static_cast<double>(b)) + top >= 16777216.0)
+            p.bit_planes = 0;
+        if (top >= 16777216.0) p.bit_planes = 0;
+        if (p.bit_planes == 0) p.bits_t.clear();
       }
     }
     set_neurons(l, s, p);

@@ -78,6 +78,12 @@ struct PlanLayer {
   std::vector<std::uint64_t> bits;
   int bit_words = 0;
   bool bit_binary = false;
+  // BitDense fed the integer levels of the analog input (bitwise nets' first layer): the
+  // bit planes per level bit (0: the input is not split into planes, float rows), and the
+  // weights transposed word-major for them (+1 words, then -1 words when ternary;
+  // kernels::bit_planes_dense).
+  int bit_planes = 0;
+  std::vector<std::uint64_t> bits_t;
   kernels::ConvGeom geom() const {
     return {in_h, in_w, in_c, h, w, c, kh, kw, sh, sw, pad_top, pad_left};
   }
@@ -141,7 +147,9 @@ struct CompileOptions {
   // train) use the digit-level path. Power-of-two bases only. false: always digit-level.
   bool radix_values = true;
   // Bitwise Dense layers (Layer::bitwise) fed by spiking layers run on the bit-packed
-  // BitDense operator (same integers, popcounts); false: the float Dense operator.
+  // BitDense operator (same integers, popcounts); so does a bitwise Dense layer fed the
+  // analog input of a net with SnnSpec::input_levels in [1, 255] (its integer levels are
+  // split into bit planes; exact); false: the float Dense operator.
   bool bitwise_kernels = true;
 };
 

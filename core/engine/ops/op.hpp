@@ -34,12 +34,21 @@ struct Context {
   float* state;          // the layer's operator state (MaxPool gate: accumulated payloads)
   bool dense;            // take the dense twin (same result; the engine's density policy)
   bool count;            // SOPs are wanted (the analog path does not count them)
-  std::uint64_t* bits;   // BitDense: 2 * bit_words zero words (must be zero again on return)
+  std::uint64_t* bits;   // BitDense: 2 * bit_words zero words (must be zero again on return),
+                         // then bit_planes * bit_words words of scratch (any content)
+  // BitDense: the input's spikes of this step as bit planes (+1 words, then -1 words,
+  // bit_words each) when its producer wrote them (T = 1, kernels::dt_fire_planes); null:
+  // the planes are built from the events.
+  const std::uint64_t* in_bits = nullptr;
 };
 
 // Adds the events into target (potentials, drive or a routing buffer); returns the SOPs
 // (events x fan-out actually delivered).
 using IntegrateFn = std::uint64_t (*)(const Context&, Events, float* target);
+// Adds a dense analog vector x (the direct-input path, once per sample; x in the input's
+// internal order) into target; false when the operator has no faster way for this x (the
+// caller then integrates x's nonzero entries as events). Optional (null: always events).
+using IntegrateAnalogFn = bool (*)(const Context&, std::span<const float> x, float* target);
 // Fills p's operator fields from the Graph layer (weights repacked, fan-out, maps);
 // plan holds the layers before p. Throws InputError naming the layer.
 using PackFn = void (*)(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p);
@@ -49,6 +58,7 @@ struct OpTraits {
   const char* name;
   PackFn pack;
   IntegrateFn integrate;
+  IntegrateAnalogFn integrate_analog = nullptr;
 };
 
 const OpTraits& op_traits(KernelKind k);

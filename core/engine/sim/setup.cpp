@@ -53,13 +53,28 @@ void Simulator::init(Worker& w) const {
       fill_bias(p, s.drive);
     }
     if (p.analog) s.analog.assign(n, 0.0f);
-    if (p.kernel == KernelKind::BitDense) s.bits.assign(2 * static_cast<std::size_t>(p.bit_words), 0);
+    if (p.kernel == KernelKind::BitDense)
+      s.bits.assign(static_cast<std::size_t>(2 + p.bit_planes) * static_cast<std::size_t>(p.bit_words), 0);
     if (p.neuron == NeuronKind::Radix) s.nz.reserve(n + 16);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)
       s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
     s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,
                                           std::size_t{1} << 22));
     s.train.clear(steps_);
+  }
+  // A double-threshold vector layer read by a BitDense layer writes its spikes as bit
+  // planes too, which that layer takes instead of setting bits per event: one step only
+  // (the layer-major schedule runs a producer's steps before its consumer's).
+  for (std::size_t l = 0; l < plan_.size() && steps_ == 1; ++l) {
+    const PlanLayer& q = plan_[l];
+    if (q.kernel != KernelKind::BitDense) continue;
+    for (std::size_t j = 0; j < q.inputs.size(); ++j) {
+      const PlanLayer& p = plan_[static_cast<std::size_t>(q.inputs[j])];
+      if (q.delay(j) == 0 && p.neuron == NeuronKind::DoubleThreshold && !p.negative_only_if_positive &&
+          p.size() == static_cast<std::size_t>(p.c))
+        w.layers[static_cast<std::size_t>(q.inputs[j])].out_bits.assign(
+            2 * static_cast<std::size_t>((p.size() + 63) / 64), 0);
+    }
   }
   w.input.assign(plan_.front().size(), 0.0f);
   w.dense_in.assign(max_size_, 0.0f);
@@ -68,7 +83,7 @@ void Simulator::init(Worker& w) const {
   w.enc_v.assign(plan_.front().size(), 0.0f);
   w.rows.assign(max_size_ + 16, 0);
   w.levels.assign(plan_.front().size(), 0);
-  w.pay.assign(max_size_ + 1, 0.0f);
+  w.pay.assign(max_size_ + 16, 0.0f);
   w.or_mask.assign(max_size_, 0);
   std::size_t fired = 0;
   for (const auto& p : plan_)
@@ -103,6 +118,12 @@ void Simulator::begin(Worker& w, std::span<const float> x, std::size_t index) co
       if (p.bias.empty()) std::fill(s.drive.begin(), s.drive.end(), 0.0f);
       for (std::size_t j = 0; j < p.inputs.size(); ++j) {
         const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
+        const ops::IntegrateAnalogFn dense = ops::op_traits(p.kernel).integrate_analog;
+        if (dense) {
+          const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
+          const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), false, false, s.bits.data(), nullptr};
+          if (dense(ctx, src.analog, s.drive.data())) continue;
+        }
         as_events(w, src.analog);
         integrate(w, p, s, j, w.ev_ids, w.ev_pay, s.drive.data(), false);
       }

@@ -17,6 +17,8 @@ struct LayerState {
   std::vector<float> drive;        // constant current per neuron: bias (+ analog input)
   std::vector<float> analog;       // analog output (direct-input path)
   std::vector<std::uint64_t> bits; // BitDense: the step's input bit planes (kept all-zero)
+  std::vector<std::uint64_t> out_bits;  // this layer's spikes of the step as bit planes (+1
+                                        // words, -1 words) for a BitDense consumer (T = 1)
   std::vector<float> acc;          // operator state: MaxPool gate accumulated payloads
   std::vector<std::int32_t> nz;    // Radix: neurons with q != 0 (for the digit emission)
   SpikeTrain train;

@@ -96,8 +96,10 @@ void Simulator::integrate(Worker& w, const PlanLayer& p, LayerState& s, std::siz
                           float* target, bool count) const {
   if (ids.empty()) return;
   const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
+  const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
   const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), use_dense(ids.size(), in.size()),
-                         count, s.bits.data()};
+                         count, s.bits.data(),
+                         p.kernel == KernelKind::BitDense && !src.out_bits.empty() ? src.out_bits.data() : nullptr};
   const std::uint64_t sops = ops::op_traits(p.kernel).integrate(ctx, {ids, pay}, target);
   // A population after a residual Add integrates currents whose synaptic work was counted
   // where it happened (the branches' Dense/Conv2D/Affine).
@@ -135,6 +137,17 @@ void Simulator::population_step(Worker& w, const PlanLayer& p, LayerState& s, in
     if (!analog) integrate_step(w, p, s, t);
     const std::size_t n = m.fire_fused(pop, analog ? s.drive.data() : nullptr, scan);
     s.train.push_n(w.rows.data(), n, 1.0f);
+  } else if constexpr (std::is_same_v<Model, neurons::DoubleThreshold>) {
+    integrate_step(w, p, s, t);
+    if (s.out_bits.empty()) {
+      m.fire(pop, scan, emitter(s));
+    } else {  // a BitDense layer reads this step's spikes as bit planes (see init())
+      const std::size_t words = s.out_bits.size() / 2;
+      const std::size_t n = kernels::dt_fire_planes(s.v.data(), s.aux.data(), p.threshold.data(), p.size(),
+                                                    w.rows.data(), w.pay.data(), s.out_bits.data(),
+                                                    s.out_bits.data() + words);
+      s.train.push_n(w.rows.data(), w.pay.data(), n);
+    }
   } else {
     integrate_step(w, p, s, t);
     m.fire(pop, scan, emitter(s));
