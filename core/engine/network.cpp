@@ -167,6 +167,35 @@ void set_timing(const Layer& l, const std::vector<PlanLayer>& plan, const SnnSpe
   }
 }
 
+// Whether every column o of a Dense layer's weights is a_o * (+-1) (no zeros; a_o > 0) and
+// every partial sum b_o + a_o k, |k| <= inputs, is a float: then the float rows' sum over
+// +-1 inputs, in any order, equals b_o + a_o * (its popcount integer) exactly. Both a_o and
+// b_o are integer multiples of 2^q (q: the lowest set bit of either), so the partial sums
+// are, and they are exact while |b_o| + a_o * inputs < 2^(24 + q).
+bool exact_scaled_signs(const Layer& l, float bias_scale) {
+  if (l.op != OpKind::Dense || l.weight_shape.size() != 2) return false;
+  const int nin = l.weight_shape[0], nout = l.weight_shape[1];
+  auto low_bit = [](float x) {  // exponent of the lowest set bit of x != 0
+    int e = 0;
+    const double m = std::frexp(static_cast<double>(x), &e);
+    auto mant = static_cast<std::int64_t>(std::ldexp(std::abs(m), 24));
+    int q = e - 24;
+    while ((mant & 1) == 0) mant >>= 1, ++q;
+    return q;
+  };
+  for (int o = 0; o < nout; ++o) {
+    const float a = std::abs(l.weight[static_cast<std::size_t>(o)]);
+    if (!(a > 0.0f) || !std::isfinite(a)) return false;
+    for (int i = 0; i < nin; ++i)
+      if (std::abs(l.weight[static_cast<std::size_t>(i) * nout + o]) != a) return false;
+    const float b = l.bias.empty() ? 0.0f : l.bias[static_cast<std::size_t>(o)] * bias_scale;
+    if (!std::isfinite(b)) return false;
+    const int q = b == 0.0f ? low_bit(a) : std::min(low_bit(a), low_bit(b));
+    if (std::abs(static_cast<double>(b)) + static_cast<double>(a) * nin >= std::ldexp(1.0, 24 + q)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions& opts) {
@@ -209,6 +238,14 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
         while ((1 << p.bit_planes) <= spec.input_levels) ++p.bit_planes;
       }
     }
+    // The readout of a bitwise net, fed a BitDense layer's +-1 spikes, with weights a_o * (+-1)
+    // that popcounts times a_o give exactly as the float rows sum them (exact_scaled_signs).
+    if (opts.bitwise_kernels && p.kernel == KernelKind::Dense && !radix_net &&
+        static_cast<int>(i) == g.output && l.inputs.size() == 1 && l.inputs.front() < static_cast<int>(i) &&
+        plan[static_cast<std::size_t>(l.inputs.front())].kernel == KernelKind::BitDense &&
+        plan[static_cast<std::size_t>(l.inputs.front())].neuron == NeuronKind::DoubleThreshold &&
+        exact_scaled_signs(l, s.bias_scale))
+      p.kernel = KernelKind::BitDense;
     p.neuron = p.kernel == KernelKind::Input ? NeuronKind::None : s.neuron;
     p.inputs = l.inputs;
     set_geometry(l, p);

@@ -84,6 +84,9 @@ struct PlanLayer {
   // kernels::bit_planes_dense).
   int bit_planes = 0;
   std::vector<std::uint64_t> bits_t;
+  // BitDense readout of a bitwise net: weights a_o * (+-1) per output o, bit_scale[o] = a_o
+  // (empty: the weights are the alphabet itself).
+  std::vector<float> bit_scale;
   kernels::ConvGeom geom() const {
     return {in_h, in_w, in_c, h, w, c, kh, kw, sh, sw, pad_top, pad_left};
   }

@@ -235,7 +235,7 @@ TEST_CASE("bit-plane kernels of integer levels equal the integer dot product (si
   CHECK(checked >= 40 * 2 * 2);
 }
 
-TEST_CASE("pack_level_planes refuses what is not an integer level in [0, 2^B) (all ISAs)") {
+TEST_CASE("pack_level_planes refuses what is not an integer level 0 .. 2^B - 1 (all ISAs)") {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   for (Isa isa : all_isas) {
     if (!cpu_has(isa)) continue;

@@ -414,12 +414,20 @@ namespace {
 void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
   kDense.pack(l, plan, p);  // the float rows [in][out] in the producer's order
   const int nin = l.weight_shape.at(0), nout = l.weight_shape.at(1);
-  for (float w : p.weight)
+  std::vector<float> signs;  // the readout (weights a_o * +-1, compile() checked): their signs
+  if (l.bitwise == Bitwise::None) {
+    p.bit_scale.resize(static_cast<std::size_t>(nout));
+    for (int o = 0; o < nout; ++o) p.bit_scale[static_cast<std::size_t>(o)] = std::abs(p.weight[static_cast<std::size_t>(o)]);
+    signs = p.weight;
+    for (float& w : signs) w = w > 0 ? 1.0f : (w < 0 ? -1.0f : 0.0f);
+  }
+  const std::vector<float>& alphabet = signs.empty() ? p.weight : signs;
+  for (float w : alphabet)
     if (!(w == 1.0f || w == -1.0f || w == 0.0f)) fail(l, "BitDense needs weights in {-1, 0, +1}");
   p.bit_words = kernels::bit_words(nin);
-  p.bit_binary = l.bitwise == Bitwise::Binary;
+  p.bit_binary = l.bitwise == Bitwise::Binary || l.bitwise == Bitwise::None;
   p.bits.resize(2 * static_cast<std::size_t>(nout) * static_cast<std::size_t>(p.bit_words));
-  kernels::pack_bit_planes(p.weight.data(), nin, nout, p.bits.data());
+  kernels::pack_bit_planes(alphabet.data(), nin, nout, p.bits.data());
   if (p.bit_planes > 0) {  // fed integer levels: the weights word-major for the level planes
     const std::size_t n = static_cast<std::size_t>(p.bit_words) * static_cast<std::size_t>(nout);
     p.bits_t.resize(p.bit_binary ? n : 2 * n);
@@ -433,7 +441,28 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
                       [](float w) { return w != 0.0f; }));
 }
 
+std::uint64_t integrate_signs(const Context& c, Events ev, float* target);
+
 std::uint64_t integrate(const Context& c, Events ev, float* target) {
+  if (c.p.bit_scale.empty()) return integrate_signs(c, ev, target);
+  const int out = c.p.c;
+  if (!c.in_bits && !std::all_of(ev.pay.begin(), ev.pay.end(), [](float a) { return a == 1.0f || a == -1.0f; })) {
+    std::uint64_t sops = 0;  // not +-1 spikes: the float rows (a_o * sign)
+    for (const std::int32_t id : ev.ids) sops += c.p.fanout[static_cast<std::size_t>(id)];
+    kernels::dense_scatter(target, ev.ids, ev.pay, c.p.weight.data(), out);
+    return sops;
+  }
+  // The readout: the integer sums of the signs (in the zero scratch), times a_o.
+  const std::uint64_t sops = integrate_signs(c, ev, c.dense_in);
+  for (int o = 0; o < out; ++o) {
+    const auto k = static_cast<std::size_t>(o);
+    target[k] += c.dense_in[k] * c.p.bit_scale[k];
+    c.dense_in[k] = 0.0f;
+  }
+  return sops;
+}
+
+std::uint64_t integrate_signs(const Context& c, Events ev, float* target) {
   const std::size_t W = static_cast<std::size_t>(c.p.bit_words);
   const int out = c.p.c;
   if (c.in_bits) {  // the producer wrote this step's +-1 spikes as planes already

@@ -13,6 +13,20 @@
 
 namespace brisk::sim {
 
+namespace {
+
+// std::nearbyint in the default rounding mode (to nearest, ties to even), written so that
+// it vectorizes without SSE4.1: below 2^23 adding and subtracting 2^23 rounds to an
+// integer; from 2^23 on (and NaN) x is returned as it is; the sign is kept (-0.3 -> -0).
+inline float round_even(float x) {
+  const float big = 8388608.0f;  // 2^23
+  const float a = std::fabs(x);
+  const float r = a < big ? (a + big) - big : a;
+  return std::copysign(r, x);
+}
+
+}  // namespace
+
 Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
                      const std::vector<bool>& recorded, bool digit_level)
     : net_(net), plan_(net.layers()), opts_(o) {
@@ -137,10 +151,12 @@ void Simulator::encode(Worker& w, std::size_t index) const {
   LayerState& s = w.layers.front();
   switch (spec.encoder) {
     case EncoderKind::Direct:
-      s.analog = w.input;
       if (spec.input_levels > 0) {  // bitwise networks: the integer input round(x * levels)
         const float levels = static_cast<float>(spec.input_levels);
-        for (float& v : s.analog) v = std::nearbyint(v * levels);
+        s.analog.resize(w.input.size());
+        for (std::size_t i = 0; i < s.analog.size(); ++i) s.analog[i] = round_even(w.input[i] * levels);
+      } else {
+        s.analog = w.input;
       }
       return;
     case EncoderKind::Rate:
@@ -178,6 +194,13 @@ void Simulator::as_events(Worker& w, const std::vector<float>& a) {
 
 // Weightless layer on the analog path: its output is computed once.
 void Simulator::analog_route(Worker& w, const PlanLayer& p, LayerState& s) const {
+  const auto& a = w.layers[static_cast<std::size_t>(p.inputs.front())].analog;
+  if (p.kernel == KernelKind::Identity && p.inputs.size() == 1 && a.size() == s.analog.size()) {
+    // Ids unchanged (Flatten, Reshape): 0 + x for every x (what adding the nonzero entries
+    // as events to zeros gives, -0 becoming +0), without the events.
+    for (std::size_t i = 0; i < a.size(); ++i) s.analog[i] = 0.0f + a[i];
+    return;
+  }
   std::fill(s.analog.begin(), s.analog.end(), 0.0f);
   if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix) {
     ops::maxpool_analog(p, w.layers[static_cast<std::size_t>(p.inputs.front())].analog.data(),
