@@ -407,3 +407,77 @@ TEST_CASE("BitDense on the analog input: integer levels as bit planes give the f
     }
   }
 }
+
+TEST_CASE("BitDense readout of a bitwise net: a_o * (+-1) weights by popcounts, only where that is exact") {
+  // input -> flatten -> t1 (binary, levels) -> t2 (binary) -> out (not bitwise: weights
+  // a_o * +-1, bias b_o). Dyadic a_o and b_o: BitDense, bitwise equal to the float rows
+  // and to the literal sum; a_o = 0.1 (not exact over 40 inputs): the float Dense rows.
+  std::mt19937 rng(31);
+  const int n0 = 30, n1 = 50, n2 = 40, n3 = 6;
+  for (bool exact : {true, false}) {
+    Graph g;
+    g.layers.push_back(test::input_layer({30}));
+    g.layers.push_back(test::flatten_layer(0));
+    auto signs = [&](std::size_t n) {
+      auto w = test::dyadic(rng, n, 0, 1, 1.0f);
+      for (float& v : w) v = v > 0 ? 1.0f : -1.0f;
+      return w;
+    };
+    g.layers.push_back(test::dense_layer("t1", 1, n0, n1, signs(static_cast<std::size_t>(n0) * n1)));
+    g.layers.push_back(test::dense_layer("t2", 2, n1, n2, signs(static_cast<std::size_t>(n1) * n2)));
+    std::vector<float> a(n3), b = test::dyadic(rng, n3, -300, 300, 1024.0f);
+    for (int o = 0; o < n3; ++o) a[static_cast<std::size_t>(o)] = exact ? static_cast<float>(40 + 7 * o) / 2048.0f : 0.1f;
+    auto w3 = signs(static_cast<std::size_t>(n2) * n3);
+    for (int i = 0; i < n2; ++i)
+      for (int o = 0; o < n3; ++o) w3[static_cast<std::size_t>(i) * n3 + o] *= a[static_cast<std::size_t>(o)];
+    g.layers.push_back(test::dense_layer("out", 3, n2, n3, w3, b));
+    g.output = 4;
+    g.layers[2].bitwise = g.layers[3].bitwise = Bitwise::Binary;
+    infer_shapes(g);
+    LayerSpec ls;
+    ls.neuron = NeuronKind::DoubleThreshold;
+    ls.negative_only_if_positive = false;
+    SnnSpec s = test::spec_for(g, ls, EncoderKind::Direct, 1);
+    s.input_levels = 15;
+    s.layers[2].threshold.assign(n1, 0.5f);
+    s.layers[2].v0.assign(n1, -0.5f - 20.0f);  // +1 at z >= 21, else -1
+    s.layers[3].threshold.assign(n2, 0.5f);
+    s.layers[3].v0.assign(n2, -0.5f);
+    CompileOptions plain;
+    plain.bitwise_kernels = false;
+    const SpikingNetwork fast = compile(g, s), slow = compile(g, s, plain);
+    CAPTURE(exact);
+    CHECK(fast.layer(2).bit_planes == 4);
+    CHECK(fast.layer(4).kernel == (exact ? KernelKind::BitDense : KernelKind::Dense));
+    CHECK(slow.layer(4).kernel == KernelKind::Dense);
+    std::vector<float> x = test::uniform(rng, 20 * static_cast<std::size_t>(n0), 0.0f, 1.0f);
+    RunOptions ro;
+    ro.keep_logits = true;
+    const RunResult rf = run(fast, DataView{x, {}, {30}}, ro), rs = run(slow, DataView{x, {}, {30}}, ro);
+    CHECK(rf.logits == rs.logits);
+    CHECK(rf.total_sops == rs.total_sops);
+    CHECK(rf.total_spikes == rs.total_spikes);
+    // Literal: levels, +-1 spikes (binary double threshold), the readout summed in order.
+    for (std::size_t k = 0; k < 20; ++k) {
+      std::vector<float> l0(n0);
+      for (int i = 0; i < n0; ++i) l0[static_cast<std::size_t>(i)] = std::nearbyint(x[k * n0 + static_cast<std::size_t>(i)] * 15.0f);
+      auto hidden = [&](const std::vector<float>& in, int li, int nin, int nout, float hi) {
+        std::vector<float> out(static_cast<std::size_t>(nout));
+        for (int o = 0; o < nout; ++o) {
+          long long z = 0;
+          for (int i = 0; i < nin; ++i)
+            z += static_cast<long long>(in[static_cast<std::size_t>(i)]) *
+                 static_cast<long long>(g.layers[static_cast<std::size_t>(li)].weight[static_cast<std::size_t>(i) * nout + o]);
+          out[static_cast<std::size_t>(o)] = z >= hi ? 1.0f : -1.0f;
+        }
+        return out;
+      };
+      const auto s2 = hidden(hidden(l0, 2, n0, n1, 21), 3, n1, n2, 1);  // +1 at z - v0 >= theta
+      for (int o = 0; o < n3; ++o) {
+        float v = b[static_cast<std::size_t>(o)];
+        for (int i = 0; i < n2; ++i) v += s2[static_cast<std::size_t>(i)] * w3[static_cast<std::size_t>(i) * n3 + o];
+        CHECK(rf.logits[k * n3 + static_cast<std::size_t>(o)] == v);
+      }
+    }
+  }
+}
