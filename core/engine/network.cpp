@@ -167,7 +167,7 @@ void set_timing(const Layer& l, const std::vector<PlanLayer>& plan, const SnnSpe
   }
 }
 
-// Whether every column o of a Dense layer's weights is a_o * (+-1) (no zeros; a_o > 0) and
+// Whether every column o of a Dense layer's weights is a_o * {-1, 0, +1} (a_o > 0) and
 // every partial sum b_o + a_o k, |k| <= inputs, is a float: then the float rows' sum over
 // +-1 inputs, in any order, equals b_o + a_o * (its popcount integer) exactly. Both a_o and
 // b_o are integer multiples of 2^q (q: the lowest set bit of either), so the partial sums
@@ -184,10 +184,13 @@ bool exact_scaled_signs(const Layer& l, float bias_scale) {
     return q;
   };
   for (int o = 0; o < nout; ++o) {
-    const float a = std::abs(l.weight[static_cast<std::size_t>(o)]);
+    float a = 0.0f;
+    for (int i = 0; i < nin; ++i) a = std::max(a, std::abs(l.weight[static_cast<std::size_t>(i) * nout + o]));
     if (!(a > 0.0f) || !std::isfinite(a)) return false;
-    for (int i = 0; i < nin; ++i)
-      if (std::abs(l.weight[static_cast<std::size_t>(i) * nout + o]) != a) return false;
+    for (int i = 0; i < nin; ++i) {
+      const float w = std::abs(l.weight[static_cast<std::size_t>(i) * nout + o]);
+      if (w != a && w != 0.0f) return false;
+    }
     const float b = l.bias.empty() ? 0.0f : l.bias[static_cast<std::size_t>(o)] * bias_scale;
     if (!std::isfinite(b)) return false;
     const int q = b == 0.0f ? low_bit(a) : std::min(low_bit(a), low_bit(b));
@@ -238,7 +241,7 @@ SpikingNetwork compile(const Graph& g, const SnnSpec& spec, const CompileOptions
         while ((1 << p.bit_planes) <= spec.input_levels) ++p.bit_planes;
       }
     }
-    // The readout of a bitwise net, fed a BitDense layer's +-1 spikes, with weights a_o * (+-1)
+    // The readout of a bitwise net, fed a BitDense layer's +-1 spikes, with weights a_o * {-1, 0, 1}
     // that popcounts times a_o give exactly as the float rows sum them (exact_scaled_signs).
     if (opts.bitwise_kernels && p.kernel == KernelKind::Dense && !radix_net &&
         static_cast<int>(i) == g.output && l.inputs.size() == 1 && l.inputs.front() < static_cast<int>(i) &&

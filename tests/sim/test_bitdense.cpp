@@ -408,13 +408,15 @@ TEST_CASE("BitDense on the analog input: integer levels as bit planes give the f
   }
 }
 
-TEST_CASE("BitDense readout of a bitwise net: a_o * (+-1) weights by popcounts, only where that is exact") {
+TEST_CASE("BitDense readout of a bitwise net: a_o * {-1, 0, 1} weights by popcounts, only where that is exact") {
   // input -> flatten -> t1 (binary, levels) -> t2 (binary) -> out (not bitwise: weights
   // a_o * +-1, bias b_o). Dyadic a_o and b_o: BitDense, bitwise equal to the float rows
   // and to the literal sum; a_o = 0.1 (not exact over 40 inputs): the float Dense rows.
+  // Mode 2: a ternary readout (zeros among the weights), SOPs still every output per event.
   std::mt19937 rng(31);
   const int n0 = 30, n1 = 50, n2 = 40, n3 = 6;
-  for (bool exact : {true, false}) {
+  for (int mode : {0, 1, 2}) {
+    const bool exact = mode != 1;
     Graph g;
     g.layers.push_back(test::input_layer({30}));
     g.layers.push_back(test::flatten_layer(0));
@@ -428,6 +430,8 @@ TEST_CASE("BitDense readout of a bitwise net: a_o * (+-1) weights by popcounts, 
     std::vector<float> a(n3), b = test::dyadic(rng, n3, -300, 300, 1024.0f);
     for (int o = 0; o < n3; ++o) a[static_cast<std::size_t>(o)] = exact ? static_cast<float>(40 + 7 * o) / 2048.0f : 0.1f;
     auto w3 = signs(static_cast<std::size_t>(n2) * n3);
+    if (mode == 2)
+      for (std::size_t k = 0; k < w3.size(); k += 7) w3[k] = 0.0f;
     for (int i = 0; i < n2; ++i)
       for (int o = 0; o < n3; ++o) w3[static_cast<std::size_t>(i) * n3 + o] *= a[static_cast<std::size_t>(o)];
     g.layers.push_back(test::dense_layer("out", 3, n2, n3, w3, b));
@@ -446,7 +450,7 @@ TEST_CASE("BitDense readout of a bitwise net: a_o * (+-1) weights by popcounts, 
     CompileOptions plain;
     plain.bitwise_kernels = false;
     const SpikingNetwork fast = compile(g, s), slow = compile(g, s, plain);
-    CAPTURE(exact);
+    CAPTURE(mode);
     CHECK(fast.layer(2).bit_planes == 4);
     CHECK(fast.layer(4).kernel == (exact ? KernelKind::BitDense : KernelKind::Dense));
     CHECK(slow.layer(4).kernel == KernelKind::Dense);
@@ -456,6 +460,7 @@ TEST_CASE("BitDense readout of a bitwise net: a_o * (+-1) weights by popcounts, 
     const RunResult rf = run(fast, DataView{x, {}, {30}}, ro), rs = run(slow, DataView{x, {}, {30}}, ro);
     CHECK(rf.logits == rs.logits);
     CHECK(rf.total_sops == rs.total_sops);
+    CHECK(rf.layers[4].sops == 20u * n2 * n3);  // every t2 neuron fires: events x outputs
     CHECK(rf.total_spikes == rs.total_spikes);
     // Literal: levels, +-1 spikes (binary double threshold), the readout summed in order.
     for (std::size_t k = 0; k < 20; ++k) {

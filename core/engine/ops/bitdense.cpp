@@ -414,10 +414,13 @@ namespace {
 void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
   kDense.pack(l, plan, p);  // the float rows [in][out] in the producer's order
   const int nin = l.weight_shape.at(0), nout = l.weight_shape.at(1);
-  std::vector<float> signs;  // the readout (weights a_o * +-1, compile() checked): their signs
+  std::vector<float> signs;  // the readout (weights a_o * {-1, 0, 1}, compile() checked): their signs
   if (l.bitwise == Bitwise::None) {
-    p.bit_scale.resize(static_cast<std::size_t>(nout));
-    for (int o = 0; o < nout; ++o) p.bit_scale[static_cast<std::size_t>(o)] = std::abs(p.weight[static_cast<std::size_t>(o)]);
+    p.bit_scale.assign(static_cast<std::size_t>(nout), 0.0f);
+    for (std::size_t k = 0; k < p.weight.size(); ++k) {
+      float& a = p.bit_scale[k % static_cast<std::size_t>(nout)];
+      a = std::max(a, std::abs(p.weight[k]));
+    }
     signs = p.weight;
     for (float& w : signs) w = w > 0 ? 1.0f : (w < 0 ? -1.0f : 0.0f);
   }
@@ -425,7 +428,8 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
   for (float w : alphabet)
     if (!(w == 1.0f || w == -1.0f || w == 0.0f)) fail(l, "BitDense needs weights in {-1, 0, +1}");
   p.bit_words = kernels::bit_words(nin);
-  p.bit_binary = l.bitwise == Bitwise::Binary || l.bitwise == Bitwise::None;
+  p.bit_binary = l.bitwise == Bitwise::Binary ||
+                 (l.bitwise == Bitwise::None && std::find(signs.begin(), signs.end(), 0.0f) == signs.end());
   p.bits.resize(2 * static_cast<std::size_t>(nout) * static_cast<std::size_t>(p.bit_words));
   kernels::pack_bit_planes(alphabet.data(), nin, nout, p.bits.data());
   if (p.bit_planes > 0) {  // fed integer levels: the weights word-major for the level planes
@@ -439,6 +443,9 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
         std::count_if(p.weight.begin() + static_cast<std::ptrdiff_t>(i) * nout,
                       p.weight.begin() + static_cast<std::ptrdiff_t>(i + 1) * nout,
                       [](float w) { return w != 0.0f; }));
+  // The readout (not a bitwise layer of the converted graph) keeps the Dense operator's
+  // count, every output per event, so that its SOPs do not depend on the kernel.
+  if (l.bitwise == Bitwise::None) p.fanout.assign(static_cast<std::size_t>(nin), static_cast<std::uint32_t>(nout));
 }
 
 std::uint64_t integrate_signs(const Context& c, Events ev, float* target);
