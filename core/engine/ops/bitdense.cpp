@@ -1,20 +1,35 @@
 // BitDense: the bit-packed synaptic operator of binary / ternary Dense layers (issue 10).
-// Chosen by compile() for a bitwise Dense layer fed by spiking (+-1 / 0) events when
-// CompileOptions::bitwise_kernels is set; packing (the Dense rows plus two bit planes per
-// output), the popcount kernels and their scalar reference, the operator entry.
+// Chosen by compile() when CompileOptions::bitwise_kernels is set for
+//   - a bitwise Dense layer fed by spiking (+-1 / 0) events: two bit planes per output,
+//     XNOR / popcount kernels; when the producer is a double-threshold layer and T = 1,
+//     it writes its spikes as bit planes itself (kernels::dt_fire_planes, Context::in_bits);
+//   - a bitwise Dense layer fed the analog input of a net with input levels 0..2^B-1
+//     (B <= 8, SnnSpec::input_levels): the levels split into B bit planes (integrate_analog),
+//     sum_k 2^k (popc(P_k & W+) - popc(P_k & W-)) over word-major weights; the float rows
+//     stay for inputs that are not such levels and where a bias could make them round;
+//   - the readout of a bitwise net fed by such a layer, when its weights are a per-output
+//     scale a_o times {-1, 0, +1} and every partial sum is exact (compile()'s
+//     exact_scaled_signs): logits b_o + a_o * popcount integer, equal to the float rows.
+// Packing, the popcount kernels (ISA variants through IsaTable) and their scalar
+// reference, the operator entry.
 //
 // SOPs are counted as the synaptic work really done: an event's SOPs are the nonzero
 // weights of its row (its fan-out in synapses that exist; a binary layer: all of them),
-// although the kernel performs them 64 at a time with popcounts.
+// although the kernel performs them 64 at a time with popcounts. The first layer's work
+// on the analog input stays counted as the layer's MACs (RunResult::analog_macs), as on
+// the float path; the readout keeps the Dense operator's count (every output per event),
+// so that no figure depends on the kernel chosen for it.
 #include <brisk/core/engine/ops/bitdense.hpp>
 
 // GCC 12's AVX-512 headers build "undefined" vectors by self-initialization, which
 // -Wmaybe-uninitialized reports once inlined (a false positive, GCC PR 105593).
+#if defined(__x86_64__) && defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #pragma GCC diagnostic pop
+#endif
 
 #include <algorithm>
 
