@@ -305,6 +305,7 @@ ConvertOptions convert_options(const py::dict& d) {
   o.calib_samples = static_cast<std::size_t>(samples);
   o.calibration = parse_stages(option<std::string>(d, "calibrate", "none"));
   o.calibration.ridge = option<double>(d, "ridge", 0.05);
+  o.calibration.max_memory = option<std::uint64_t>(d, "max_memory", kDefaultMaxMemory);
   if (!(o.calibration.ridge >= 0)) throw UsageError("--ridge must be >= 0");
   if (o.mapping.method == Method::Radix && (o.calibration.weights || o.calibration.bias || o.calibration.potential))
     throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
@@ -333,6 +334,7 @@ void load_calibration(const py::dict& d, experiments::ConversionInputs& in) {
   if (offset < 0 || pool < 0) throw UsageError("--calib-offset and --calib-pool must be >= 0");
   io.calib_offset = static_cast<std::size_t>(offset);
   io.calib_pool = static_cast<std::size_t>(pool);
+  io.max_input_bytes = option<std::uint64_t>(d, "max_input_bytes", kDefaultMaxInputBytes);
   py::gil_scoped_release release;
   experiments::load_calibration_pool(io, in);
 }
