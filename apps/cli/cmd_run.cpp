@@ -102,6 +102,7 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
   const std::string path = vm["network"].as<std::string>();
   const int threads = thread_count(vm);
+  const EnergyModel energy = energy_model(vm);  // --count, --pj-ac, --pj-mac: checked before any work
   const auto inputs = input_paths(vm, {"network", "data", "arch", "calib-data"});
   check_output_flag(vm, "json", "--json", inputs);
   check_output_flag(vm, "save", "--save", inputs);
@@ -139,7 +140,7 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
     eo.seed = vm["seed"].as<std::uint64_t>();
     const Graph model = load_model(path, input_options(vm).import);
     const Dataset d = load_data(vm);
-    const auto e = experiments::evaluate_ensemble(model, *bitwise, eo, d, threads, energy_model(vm),
+    const auto e = experiments::evaluate_ensemble(model, *bitwise, eo, d, threads, energy,
                                                   max_memory(vm));
     std::cout << fmt::format("network   {} ({} ensemble of {} members, combined by {}, seed {})\n",
                              path, bitwise_name(*bitwise), eo.members,
@@ -225,8 +226,8 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
   progress.begin(fmt::format("{} T={}", c.spec.method, timesteps ? timesteps : c.spec.timesteps), 0, 1, d.count());
   const experiments::Evaluation e =
       comm.size() > 1
-          ? experiments::evaluate_distributed(comm, c, d, timesteps, threads, energy_model(vm), max_memory(vm))
-          : experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm), control);
+          ? experiments::evaluate_distributed(comm, c, d, timesteps, threads, energy, max_memory(vm))
+          : experiments::evaluate(c, d, timesteps, threads, energy, max_memory(vm), control);
   progress.end();
   if (e.result.interrupted) {
     std::cerr << fmt::format("brisk: interrupted by signal {}; nothing written\n", signals.signal());
