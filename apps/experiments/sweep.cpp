@@ -212,12 +212,12 @@ std::string sweep_markdown(const Sweep& s) {
 
 std::string sweep_csv(const Sweep& s) {
   std::string out = "method,calibration,timesteps,latency,snn_accuracy,ann_accuracy,reference_accuracy,agreement,"
-                    "spikes_per_sample,sops_per_sample,snn_energy_uj,ann_energy_uj,convert_seconds,run_seconds,sop_convention\n";
+                    "spikes_per_sample,sops_per_sample,sop_convention,snn_energy_uj,ann_energy_uj,convert_seconds,run_seconds\n";
   for (const auto& r : s.rows)
-    out += fmt::format("{},\"{}\",{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f},{:.2f},{:.6f},{:.6f},{:.3f},{:.3f},{}\n", r.method,
+    out += fmt::format("{},\"{}\",{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f},{:.2f},{},{:.6f},{:.6f},{:.3f},{:.3f}\n", r.method,
                        r.stage, r.timesteps, r.latency, r.snn, r.ann, r.reference, r.agreement, r.spikes, r.sops,
-                       r.energy_uj, r.ann_energy_uj, r.convert_seconds, r.run_seconds,
-                       sop_convention_name(s.sop_convention));
+                       sop_convention_name(s.sop_convention), r.energy_uj, r.ann_energy_uj, r.convert_seconds,
+                       r.run_seconds);
   return out;
 }
 
