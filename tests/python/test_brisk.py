@@ -154,6 +154,26 @@ def test_errors_match_cli(cli, cnn, data, tmp_path):
         net.run(x[:10], record="rate", record_layers=["nope"])
 
 
+def test_calibration_limits_match_cli(cli, cnn, data, tmp_path):
+    """max_input_bytes reaches the calibration pool and max_memory calibration's simulations,
+    with the CLI's errors (--max-input-bytes, --max-memory)."""
+    x, y, spec = data
+    with pytest.raises(brisk.InputError) as e:
+        brisk.convert(cnn, "rate", 4, calib_samples=4, calib_data=spec, max_input_bytes="1K")
+    _, err = run_cli(cli, "convert", cnn, "-o", tmp_path / "o.h5", "-T", 4, "--calib-samples", 4,
+                     "--calib-data", spec, "--max-input-bytes", "1K", expect=3)
+    assert err.strip() == f"brisk: error: {e.value}"
+    with pytest.raises(brisk.UsageError) as e:
+        brisk.convert(cnn, "rate", 4, calibrate="all", calib_samples=4, calib_data=spec, max_memory="1K")
+    _, err = run_cli(cli, "convert", cnn, "-o", tmp_path / "o.h5", "-T", 4, "--calibrate", "all",
+                     "--calib-samples", 4, "--calib-data", spec, "--max-memory", "1K", expect=2)
+    assert err.strip() == f"brisk: error: {e.value}"
+    # The sweep's max_memory bounds its calibrations too.
+    with pytest.raises(brisk.UsageError, match="beyond --max-memory"):
+        brisk.sweep(cnn, x[:20], y[:20], methods="rate", stages="all", timesteps=(4,),
+                    calib_samples=4, calib_data=spec, max_memory="1K")
+
+
 def test_recordings(cnn, data):
     """Spike trains kept by simulate() (one sample at a time) agree with the counts the
     parallel run records: per sample and neuron, the payload sums are equal."""

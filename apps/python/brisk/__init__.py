@@ -176,6 +176,10 @@ def _model(model):
 
 def _conversion_options(kw):
     options = dict(kw)
+    # Calibration's limits, as the CLI's --max-memory (its simulations) and --max-input-bytes
+    # (each array of the calibration pool).
+    options["max_memory"] = _size(options.get("max_memory", "8G"), "max-memory")
+    options["max_input_bytes"] = _size(options.get("max_input_bytes", "4G"), "max-input-bytes")
     calib = options.pop("calib_data", "fashion-mnist:train")
     if calib is None or isinstance(calib, (str, os.PathLike)):
         options["calib_data"] = "fashion-mnist:train" if calib is None else os.fspath(calib)
@@ -189,7 +193,8 @@ def _conversion_options(kw):
 _CONVERT_DEFAULTS = dict(calibrate="none", calib_data="fashion-mnist:train", calib_samples=1000,
                          calib_offset=0, calib_pool=0, balance="mse", percentile=99.9,
                          per_channel=False, radix_base=2, radix_digits=0, aug_bits=4, v0="half",
-                         ridge=0.05, encoder=None, seed=1, threads=0)
+                         ridge=0.05, encoder=None, seed=1, threads=0, max_memory="8G",
+                         max_input_bytes="4G")
 
 
 def convert(model, method="rate", timesteps=16, **options):
@@ -199,7 +204,8 @@ def convert(model, method="rate", timesteps=16, **options):
     calib_data="fashion-mnist:train" (a dataset spec, or samples: array, tensor, DataLoader),
     calib_samples=1000, calib_offset=0, calib_pool=0, balance="mse"|"percentile"|"max",
     percentile=99.9, per_channel=False, radix_base=2, radix_digits=0, aug_bits=4, v0="half",
-    ridge=0.05, encoder=None, seed=1, threads=0.
+    ridge=0.05, encoder=None, seed=1, threads=0, max_memory="8G" (calibration's simulations),
+    max_input_bytes="4G" (each array of the calibration pool).
     """
     unknown = set(options) - set(_CONVERT_DEFAULTS)
     if unknown:
@@ -354,7 +360,7 @@ def sweep(model, data, y=None, methods=("rate", "termap", "augmap", "radix"),
         methods = methods.split(",")
     if isinstance(stages, str):
         stages = stages.split(",")
-    kw = _conversion_options(dict(_CONVERT_DEFAULTS, **options))
+    kw = _conversion_options(dict(_CONVERT_DEFAULTS, **options, max_memory=max_memory))
     result, plots = _brisk.sweep(_model(model)._m, xs, ys, kw, list(methods), list(stages),
                                  [int(t) for t in timesteps], [int(t) for t in aug_timesteps],
                                  float(pj_ac), float(pj_mac), _size(max_memory, "max-memory"),
