@@ -171,6 +171,7 @@ void print_evaluation(const experiments::Evaluation& e, std::ostream& out) {
                      static_cast<double>(r.total_spikes) / n, static_cast<double>(r.total_sops) / n,
                      static_cast<double>(r.total_analog_macs) / n, r.snn_energy_pj * 1e-6,
                      r.ann_energy_pj * 1e-6);
+  out << fmt::format("SOPs      counted as {}\n", sop_convention_text(e.energy.sops));
   out << fmt::format("{:<16} {:>12} {:>14}\n", "layer", "spikes/img", "SOPs/img");
   for (const auto& l : r.layers) {
     if (l.spikes == 0 && l.sops == 0) continue;

@@ -366,7 +366,10 @@ Record parse_record(const std::string& r) {
 py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelArray>& y, int timesteps,
                      int threads, const std::string& record, const std::vector<std::string>& record_layers,
                      const std::vector<std::int64_t>& record_samples, double pj_ac, double pj_mac,
-                     std::uint64_t max_memory, std::optional<std::uint64_t> seed, const std::string& label) {
+                     std::uint64_t max_memory, std::optional<std::uint64_t> seed, const std::string& label,
+                     bool record_membrane, const std::string& sop_count) {
+  if (record_membrane && record != "trains")
+    throw UsageError("record_membrane: needs record=\"trains\" (the potentials of the recorded samples)");
   if (timesteps < 0) throw UsageError(fmt::format("--timesteps must be positive, got {}", timesteps));
   Conversion& c = n.c;
   if (seed) c.spec.seed = *seed;
@@ -375,6 +378,9 @@ py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelA
   ro.threads = checked_threads(threads);
   ro.timesteps = timesteps;
   ro.energy = energy_of(pj_ac, pj_mac);
+  const auto convention = parse_sop_convention(sop_count);
+  if (!convention) throw UsageError(fmt::format("count: expected events or spikes, got '{}'", sop_count));
+  ro.energy.sops = *convention;
   ro.max_memory = max_memory;
   ro.keep_logits = true;
   ro.record = parse_record(record);
@@ -460,12 +466,14 @@ py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelA
     if (layers.empty())
       for (std::size_t i = 0; i < c.graph.layers.size(); ++i) layers.push_back(static_cast<int>(i));
     std::vector<SampleTrace> traces;
+    py::dict membrane;
     const SpikingNetwork net = compile(c.graph, c.spec);
     {
       py::gil_scoped_release release;
       RunOptions so = ro;
       so.record = Record::None;
       so.threads = 1;
+      so.keep_membrane = record_membrane;
       for (std::int64_t i : chosen) traces.push_back(simulate(net, s.sample(static_cast<std::size_t>(i)), static_cast<std::size_t>(i), so));
     }
     for (int li : layers) {
@@ -487,8 +495,18 @@ py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelA
         per_sample.append(py::make_tuple(to_numpy(step), to_numpy(neuron), to_numpy(payload)));
       }
       trains[py::str(c.graph.layers[static_cast<std::size_t>(li)].name)] = per_sample;
+      // record_membrane: [steps][neurons] per sample (layers with a population only).
+      if (record_membrane && !traces.empty() && !traces.front().membrane[static_cast<std::size_t>(li)].empty()) {
+        py::list potentials;
+        for (const SampleTrace& t : traces) {
+          const auto& v = t.membrane[static_cast<std::size_t>(li)];
+          potentials.append(to_numpy(v, {static_cast<py::ssize_t>(v.size() / pl.size()), static_cast<py::ssize_t>(pl.size())}));
+        }
+        membrane[py::str(c.graph.layers[static_cast<std::size_t>(li)].name)] = potentials;
+      }
     }
     out["trains"] = trains;
+    out["membrane"] = membrane;
     out["trained_samples"] = to_numpy(chosen);
   }
   return out;

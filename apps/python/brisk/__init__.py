@@ -241,7 +241,8 @@ class SpikingNetwork:
         return self
 
     def run(self, x, y=None, timesteps=None, threads=0, record=None, record_layers=None,
-            record_samples=None, pj_ac=0.9, pj_mac=4.6, max_memory="8G", seed=None):
+            record_samples=None, pj_ac=0.9, pj_mac=4.6, max_memory="8G", seed=None,
+            record_membrane=False, count="events"):
         """Simulates the samples (`brisk run`): a RunResult.
 
         x: samples (N, C, H, W) or (N, features) as a numpy array or torch tensor (float32
@@ -249,7 +250,10 @@ class SpikingNetwork:
         spec. y: labels (None: no accuracy, the rest is computed). timesteps: None = as
         converted. record: None, "rate" (mean output per neuron), "counts" (per sample and
         neuron) or "trains" (spike trains of record_samples, default the first 10);
-        record_layers: layer names (default all).
+        record_layers: layer names (default all). record_membrane (with record="trains"):
+        also the potentials after every step, RunResult.membrane[layer][k] of shape
+        (steps, neurons) for the k-th recorded sample (docs/recording.md). count: the SOP
+        convention, "events" or "spikes" (`brisk run --count`); energy follows it.
         """
         xs, ys, label = _data(x, y)
         if record_layers is not None and isinstance(record_layers, str):
@@ -257,7 +261,7 @@ class SpikingNetwork:
         out = self._n.run(xs, ys, 0 if timesteps is None else int(timesteps), int(threads),
                           record or "none", list(record_layers or []),
                           [int(i) for i in (record_samples or [])], float(pj_ac), float(pj_mac),
-                          _size(max_memory, "max-memory"), seed, label)
+                          _size(max_memory, "max-memory"), seed, label, bool(record_membrane), str(count))
         return RunResult(out)
 
     def summary(self):
@@ -321,6 +325,8 @@ class RunResult:
         self.counts = out["counts"]
         self.trains = out.get("trains", {})
         self.train_samples = out.get("trained_samples")
+        self.membrane = out.get("membrane", {})
+        self.sop_convention = j["sop_convention"]
 
     def json(self):
         """The keys and values of `brisk run --json` for this run."""
