@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/base/version.hpp>
+#include <brisk/encoders/encoder.hpp>
 
 namespace brisk {
 
@@ -162,6 +164,50 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
     c.calibration_report = calibrate(c, samples, cache, co).to_json();
   }
   return c;
+}
+
+CalibrationOptions parse_stages(const std::string& text) {
+  CalibrationOptions c;
+  if (text == "none") return c;
+  if (text == "all") {
+    c.weights = c.bias = c.potential = true;
+    return c;
+  }
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "weights") c.weights = true;
+    else if (item == "bias") c.bias = true;
+    else if (item == "potential") c.potential = true;
+    else
+      throw UsageError(fmt::format(
+          "--calibrate: unknown stage '{}' (expected none, all, or weights,bias,potential)", item));
+  }
+  return c;
+}
+
+EncoderKind parse_encoder(const std::string& name) {
+  if (const auto e = encoders::from_name(name)) return *e;
+  std::string names;
+  for (const auto& t : encoders::kEncoders) names += std::string(names.empty() ? "" : ", ") + t.name;
+  throw UsageError(fmt::format("--encoder: unknown encoder '{}' (expected {})", name, names));
+}
+
+bool parse_half_v0(const std::string& text) {
+  if (text != "half" && text != "zero") throw UsageError(fmt::format("--v0: expected half or zero, got '{}'", text));
+  return text == "half";
+}
+
+void check_options(const ConvertOptions& o) {
+  if (!(o.balance.percentile > 0 && o.balance.percentile <= 100))
+    throw UsageError(fmt::format("--percentile must be in (0, 100], got {}", o.balance.percentile));
+  if (o.calib_samples == 0) throw UsageError("--calib-samples must be positive");
+  if (!(o.calibration.ridge >= 0)) throw UsageError("--ridge must be >= 0");
+  if (o.mapping.method == Method::Radix && (o.calibration.weights || o.calibration.bias || o.calibration.potential))
+    throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
+                     "rate, termap and augmap");
+  if (o.mapping.timesteps <= 0)
+    throw UsageError(fmt::format("--timesteps must be positive, got {}", o.mapping.timesteps));
 }
 
 }  // namespace brisk

@@ -29,6 +29,16 @@ struct ConvertOptions {
   int threads = 0;
 };
 
+// The option values as users spell them (the CLI's flags, the Python module's keywords),
+// each a UsageError naming the flag: --calibrate "none", "all" or a comma list of
+// weights,bias,potential; --encoder a name of encoders::kEncoders; --v0 "half" or "zero".
+CalibrationOptions parse_stages(const std::string& text);
+EncoderKind parse_encoder(const std::string& name);
+bool parse_half_v0(const std::string& text);
+// The checks every front end applies once the options are filled in: T > 0, percentile in
+// (0, 100], calibration samples > 0, ridge >= 0, no calibration stage for radix.
+void check_options(const ConvertOptions& o);
+
 // `calib`: the pool of calibration data (may be null when every clip value is known, i.e.
 // radix on a K-bit clip-floor model). `calib_label` names it in the provenance.
 Conversion convert(const Graph& model, const Dataset* calib, const std::string& calib_label,

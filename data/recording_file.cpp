@@ -26,6 +26,8 @@ void RecordingFile::add(const RecordedSample& s) {
     w_->int32s_compressed(lg + "/step", l.step);
     w_->int32s_compressed(lg + "/neuron", l.neuron);
     w_->floats_compressed(lg + "/payload", l.payload);
+    if (!l.membrane.empty())
+      w_->floats_compressed(lg + "/membrane", l.membrane, {l.steps, l.neurons});
   }
 }
 

@@ -18,6 +18,9 @@ struct RecordedLayer {
   bool spiking = true;  // false: a weightless layer re-routing its input's events
   std::vector<std::int32_t> step, neuron;
   std::vector<float> payload;
+  // --record-membrane: [steps][neurons] potentials (empty: none written).
+  std::vector<float> membrane;
+  int steps = 0;
 };
 
 struct RecordedSample {

@@ -122,13 +122,25 @@ void add_energy_options(po::options_description& options) {
       ("pj-ac", po::value<double>()->default_value(defaults.pj_per_ac, fmt::format("{:g}", defaults.pj_per_ac)),
        "energy of one accumulate (one SOP), picojoules")
       ("pj-mac", po::value<double>()->default_value(defaults.pj_per_mac, fmt::format("{:g}", defaults.pj_per_mac)),
-       "energy of one multiply-accumulate (ANN, analog input), picojoules");
+       "energy of one multiply-accumulate (ANN, analog input), picojoules")
+      ("count", po::value<std::string>()->default_value("events"),
+       "what one SOP is (energy follows): events (a delivered event x its fan-out, whatever it "
+       "carries) or spikes (x its spike multiplicity: an augmented coefficient c or radix digit d "
+       "counts |c| or d; a pooled cell, the spikes it pooled); docs/experiments.md");
+}
+
+SopConvention sop_convention(const po::variables_map& vm) {
+  const std::string count = vm["count"].as<std::string>();
+  const auto convention = parse_sop_convention(count);
+  if (!convention) throw UsageError(fmt::format("--count: expected events or spikes, got '{}'", count));
+  return *convention;
 }
 
 EnergyModel energy_model(const po::variables_map& vm) {
   EnergyModel e;
   e.pj_per_ac = vm["pj-ac"].as<double>();
   e.pj_per_mac = vm["pj-mac"].as<double>();
+  e.sops = sop_convention(vm);
   if (!(e.pj_per_ac >= 0) || !(e.pj_per_mac >= 0))
     throw UsageError(fmt::format("--pj-ac and --pj-mac must be >= 0, got {:g} and {:g}",
                                  e.pj_per_ac, e.pj_per_mac));

@@ -35,6 +35,8 @@ Dataset load_data(const po::variables_map& vm, const char* flag = "data");
 // --pj-ac E --pj-mac E: the energy model (pJ per accumulate / per multiply-accumulate)
 void add_energy_options(po::options_description& options);
 EnergyModel energy_model(const po::variables_map& vm);
+// --count events|spikes (UsageError naming the flag for anything else).
+SopConvention sop_convention(const po::variables_map& vm);
 
 // A byte count with an optional binary suffix: "8G", "512M", "4096", "1.5G" (K, M, G, T:
 // powers of 1024). UsageError naming --<flag> otherwise.

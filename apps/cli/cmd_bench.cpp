@@ -48,6 +48,8 @@ int cmd_bench(int argc, char** argv) {
       ("micro-density", po::value<double>()->default_value(0.1, "0.1"), "event density of the micro-benchmark")
       ("micro-seconds", po::value<double>()->default_value(1.0, "1"), "duration of the micro-benchmark (0 = skip)")
       ("micro-only", "run only the dense-scatter micro-benchmark")
+      ("count", po::value<std::string>()->default_value("events"),
+       "what one SOP is: events or spikes (see 'brisk run --help')")
       ("json", po::value<std::string>(), "also write the figures as JSON to FILE");
   add_force_option(opts);
   po::positional_options_description pos;
@@ -71,6 +73,7 @@ int cmd_bench(int argc, char** argv) {
     bo.run.threads = thread_count(vm);
     bo.run.max_memory = max_memory(vm);
     bo.run.time_layers = true;
+    bo.run.energy.sops = sop_convention(vm);
     const std::string sched = vm["schedule"].as<std::string>(), kern = vm["kernel"].as<std::string>();
     if (sched == "time") bo.run.schedule = Schedule::TimeMajor, bo.run.time_layers = false;
     else if (sched != "layer") throw UsageError("--schedule must be layer or time");
@@ -96,6 +99,7 @@ int cmd_bench(int argc, char** argv) {
     std::cout << fmt::format("per image  {:.0f} spikes, {:.0f} SOPs, {:.0f} analog MACs; ANN {} MACs\n",
                              static_cast<double>(r.total_spikes) * per, static_cast<double>(r.total_sops) * per,
                              static_cast<double>(r.total_analog_macs) * per, r.ann_macs);
+    std::cout << fmt::format("SOPs       counted as {}\n", sop_convention_text(bo.run.energy.sops));
     std::cout << fmt::format("energy     SNN {:.3f} uJ/image, ANN {:.3f} uJ/image\n", r.snn_energy_pj * 1e-6, r.ann_energy_pj * 1e-6);
     double total_layer_s = 0;
     for (const auto& l : r.layers) total_layer_s += l.seconds;

@@ -73,6 +73,9 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
       ("record-layers", po::value<std::string>()->default_value("all"), "layers to record: all, or L1,L2")
       ("record-samples", po::value<std::string>()->default_value("0-9"),
        "samples to record (indices into the --samples/--offset slice): 0-9, 3, 0-4,20")
+      ("record-membrane", po::bool_switch(),
+       "--record: also write every recorded layer's membrane potentials after each step "
+       "(float32 [steps][neurons], docs/recording.md)")
       ("ensemble", po::value<int>()->default_value(0),
        "--method binary|ternary: run N members sampled by stochastic rounding of the latent "
        "weights (seeded from --seed and the member index) instead of the deterministic network")
@@ -99,11 +102,14 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
   if (!parse(argc, argv, help, opts, &pos, vm)) return 0;
   const std::string path = vm["network"].as<std::string>();
   const int threads = thread_count(vm);
+  const EnergyModel energy = energy_model(vm);  // --count, --pj-ac, --pj-mac: checked before any work
   const auto inputs = input_paths(vm, {"network", "data", "arch", "calib-data"});
   check_output_flag(vm, "json", "--json", inputs);
   check_output_flag(vm, "save", "--save", inputs);
   check_output_flag(vm, "predictions", "--predictions", inputs);
   check_output_flag(vm, "record", "--record", inputs);
+  if (vm["record-membrane"].as<bool>() && !vm.count("record"))
+    throw UsageError("--record-membrane: needs --record FILE.h5 (the recording it is written into)");
   if (vm.count("predictions")) experiments::check_predictions_path(vm["predictions"].as<std::string>());
   if (vm.count("out") && comm.root()) experiments::prepare_output_folder(vm["out"].as<std::string>(), folder_mode(vm), inputs, "--out");
   experiments::Manifest manifest;
@@ -134,7 +140,7 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
     eo.seed = vm["seed"].as<std::uint64_t>();
     const Graph model = load_model(path, input_options(vm).import);
     const Dataset d = load_data(vm);
-    const auto e = experiments::evaluate_ensemble(model, *bitwise, eo, d, threads, energy_model(vm),
+    const auto e = experiments::evaluate_ensemble(model, *bitwise, eo, d, threads, energy,
                                                   max_memory(vm));
     std::cout << fmt::format("network   {} ({} ensemble of {} members, combined by {}, seed {})\n",
                              path, bitwise_name(*bitwise), eo.members,
@@ -204,6 +210,7 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
     record.timesteps = timesteps;
     record.network = path;
     record.first_sample = vm["offset"].as<std::size_t>();
+    record.membrane = vm["record-membrane"].as<bool>();
   }
   // Under mpirun the ranks share the samples (docs/mpi.md); per-sample outputs need one process.
   if (comm.size() > 1 && (vm.count("predictions") || vm.count("record") || vm.count("logits")))
@@ -219,8 +226,8 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
   progress.begin(fmt::format("{} T={}", c.spec.method, timesteps ? timesteps : c.spec.timesteps), 0, 1, d.count());
   const experiments::Evaluation e =
       comm.size() > 1
-          ? experiments::evaluate_distributed(comm, c, d, timesteps, threads, energy_model(vm), max_memory(vm))
-          : experiments::evaluate(c, d, timesteps, threads, energy_model(vm), max_memory(vm), control);
+          ? experiments::evaluate_distributed(comm, c, d, timesteps, threads, energy, max_memory(vm))
+          : experiments::evaluate(c, d, timesteps, threads, energy, max_memory(vm), control);
   progress.end();
   if (e.result.interrupted) {
     std::cerr << fmt::format("brisk: interrupted by signal {}; nothing written\n", signals.signal());
@@ -253,8 +260,9 @@ int run_command(experiments::Communicator& comm, int argc, char** argv) {
     const experiments::RecordingSummary rs = experiments::write_recording(c, d, record);
     std::uint64_t events = 0;
     for (auto e : rs.events) events += e;
-    std::cout << fmt::format("recorded  {} samples, {} layers, {} events to {}\n", record.samples.size(),
-                             rs.layers.size(), events, record.path);
+    std::cout << fmt::format("recorded  {} samples, {} layers, {} events{} to {}\n", record.samples.size(),
+                             rs.layers.size(), events, record.membrane ? " and membrane potentials" : "",
+                             record.path);
   }
   if ((vm.count("json") || vm.count("out")) && comm.root()) {
     nlohmann::json j = experiments::evaluation_json(e);

@@ -155,6 +155,7 @@ int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
     for (const auto& [k, v] : manifest.config) {
       if (k == "threads") continue;
       const std::string* w = old.find("sweep", k);
+      if (!w && k == "count" && v == "events") continue;  // folders from before --count: events
       if (!w || *w != v)
         throw UsageError(fmt::format("--resume: {} was made with {} = {}, not {} (resume with the same "
                                      "options, e.g. --config {})",

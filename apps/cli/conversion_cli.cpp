@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include <brisk/conversion/import/load_model.hpp>
 #include <brisk/core/base/error.hpp>
@@ -54,33 +53,6 @@ void add_conversion_options(po::options_description& options) {
        "rotate convolution kernels of Theano-trained files: auto, flip, no-flip");
 }
 
-CalibrationOptions parse_stages(const std::string& text) {
-  CalibrationOptions c;
-  if (text == "none") return c;
-  if (text == "all") {
-    c.weights = c.bias = c.potential = true;
-    return c;
-  }
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item == "weights") c.weights = true;
-    else if (item == "bias") c.bias = true;
-    else if (item == "potential") c.potential = true;
-    else
-      throw UsageError(fmt::format(
-          "--calibrate: unknown stage '{}' (expected none, all, or weights,bias,potential)", item));
-  }
-  return c;
-}
-
-EncoderKind parse_encoder(const std::string& name) {
-  if (const auto e = encoders::from_name(name)) return *e;
-  std::string names;
-  for (const auto& t : encoders::kEncoders) names += std::string(names.empty() ? "" : ", ") + t.name;
-  throw UsageError(fmt::format("--encoder: unknown encoder '{}' (expected {})", name, names));
-}
-
 ConvertOptions conversion_options(const po::variables_map& vm) {
   ConvertOptions o;
   o.mapping.method = parse_method(vm["method"].as<std::string>());
@@ -88,29 +60,18 @@ ConvertOptions conversion_options(const po::variables_map& vm) {
   o.mapping.radix_base = vm["radix-base"].as<int>();
   o.mapping.radix_digits = vm["radix-digits"].as<int>();
   o.mapping.aug_bits = vm["aug-bits"].as<int>();
-  const std::string v0 = vm["v0"].as<std::string>();
-  if (v0 != "half" && v0 != "zero")
-    throw UsageError(fmt::format("--v0: expected half or zero, got '{}'", v0));
-  o.mapping.half_v0 = v0 == "half";
+  o.mapping.half_v0 = parse_half_v0(vm["v0"].as<std::string>());
   o.balance.method = parse_balance_method(vm["balance"].as<std::string>());
   o.balance.percentile = vm["percentile"].as<double>();
-  if (!(o.balance.percentile > 0 && o.balance.percentile <= 100))
-    throw UsageError(fmt::format("--percentile must be in (0, 100], got {}", o.balance.percentile));
   o.balance.per_channel = vm["per-channel"].as<bool>();
   o.calib_samples = vm["calib-samples"].as<std::size_t>();
-  if (o.calib_samples == 0) throw UsageError("--calib-samples must be positive");
   o.calibration = parse_stages(vm["calibrate"].as<std::string>());
   o.calibration.ridge = vm["ridge"].as<double>();
-  if (!(o.calibration.ridge >= 0)) throw UsageError("--ridge must be >= 0");
-  if (o.mapping.method == Method::Radix && (o.calibration.weights || o.calibration.bias || o.calibration.potential))
-    throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
-                     "rate, termap and augmap");
   o.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("encoder")) o.encoder = parse_encoder(vm["encoder"].as<std::string>());
   o.threads = thread_count(vm);
   if (vm.count("max-memory")) o.calibration.max_memory = max_memory(vm);
-  if (o.mapping.timesteps <= 0)
-    throw UsageError(fmt::format("--timesteps must be positive, got {}", o.mapping.timesteps));
+  check_options(o);
   return o;
 }
 
@@ -210,6 +171,7 @@ void print_evaluation(const experiments::Evaluation& e, std::ostream& out) {
                      static_cast<double>(r.total_spikes) / n, static_cast<double>(r.total_sops) / n,
                      static_cast<double>(r.total_analog_macs) / n, r.snn_energy_pj * 1e-6,
                      r.ann_energy_pj * 1e-6);
+  out << fmt::format("SOPs      counted as {}\n", sop_convention_text(e.energy.sops));
   out << fmt::format("{:<16} {:>12} {:>14}\n", "layer", "spikes/img", "SOPs/img");
   for (const auto& l : r.layers) {
     if (l.spikes == 0 && l.sops == 0) continue;

@@ -20,11 +20,7 @@ void add_conversion_options(po::options_description& options);
 // The options as given (method, balancing, stages, ...). UsageError for bad values.
 ConvertOptions conversion_options(const po::variables_map& vm);
 
-// One of encoders::kEncoders' names; UsageError naming --encoder otherwise.
-EncoderKind parse_encoder(const std::string& name);
 
-// Parses "none" | "all" | a comma list of weights, bias, potential.
-CalibrationOptions parse_stages(const std::string& text);
 
 // The model and calibration-pool flags (--arch --theano-flip --calib-data --calib-offset
 // --calib-pool) as the experiments library's plain options.

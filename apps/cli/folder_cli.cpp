@@ -29,7 +29,8 @@ experiments::Manifest start_manifest(const std::string& command, const po::varia
   experiments::Manifest m;
   m.command = command;
   m.config = effective_config(vm, {"out", "force", "resume", "quiet", "progress", "json", "save", "predictions",
-                                   "predictions-steps", "record", "record-layers", "record-samples"});
+                                   "predictions-steps", "record", "record-layers", "record-samples",
+                                   "record-membrane"});
   std::vector<std::pair<std::string, std::string>> specs;
   for (const char* role : {"model", "network", "data", "calib-data", "arch"})
     if (vm.count(role)) specs.emplace_back(role, vm[role].as<std::string>());

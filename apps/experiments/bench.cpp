@@ -134,7 +134,7 @@ nlohmann::json bench_json(const std::string& network, const BenchOptions& o, con
           {"spikes_per_image", static_cast<double>(r.total_spikes) * per},
           {"sops_per_image", static_cast<double>(r.total_sops) * per}, {"ann_macs", r.ann_macs},
           {"snn_energy_uj", r.snn_energy_pj * 1e-6}, {"ann_energy_uj", r.ann_energy_pj * 1e-6},
-          {"layers", layers}};
+          {"sop_convention", sop_convention_name(o.run.energy.sops)}, {"layers", layers}};
 }
 
 nlohmann::json micro_dense(int in, int out, double density, double seconds) {

@@ -448,6 +448,14 @@ Sweep run_sweep_distributed(Communicator& comm, const ConversionInputs& in, cons
     try {
       for (std::size_t i = 0; i < configs.size(); ++i) {
         if (plan.group_of_config[i] != group_id) continue;
+        if (bitwise_method(configs[i].method)) {
+          // A bitwise (T = 1) network or ensemble: the group's root runs it as one process
+          // does (run_config), the cheapest configuration of a sweep by far.
+          if (!group->root()) continue;
+          const SweepRow row = run_config(in, d, o, configs[i]);
+          done.push_back({{"config", i}, {"row", row_json(row)}, {"calib_indices", nlohmann::json::array()}});
+          continue;
+        }
         const auto t0 = Clock::now();
         const Conversion c = convert_loaded(in, config_options(o, configs[i]));
         const double convert_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -455,7 +463,7 @@ Sweep run_sweep_distributed(Communicator& comm, const ConversionInputs& in, cons
         if (!group->root()) continue;
         SweepRow row = sweep_row(configs[i], c, e);
         row.convert_seconds = convert_seconds;
-        done.push_back({{"config", i}, {"row", row_json(row)}});
+        done.push_back({{"config", i}, {"row", row_json(row)}, {"calib_indices", c.calib_indices}});
       }
       group->check();
     } catch (...) {
@@ -467,14 +475,18 @@ Sweep run_sweep_distributed(Communicator& comm, const ConversionInputs& in, cons
   const std::vector<std::string> parts = comm.gather(std::string(cbor.begin(), cbor.end()));
   if (!comm.root()) return s;
   std::vector<std::optional<SweepRow>> rows(configs.size());
+  std::vector<std::vector<std::int64_t>> indices(configs.size());
   for (const std::string& part : parts)
     for (const auto& item : nlohmann::json::from_cbor(part)) {
       const auto i = item.at("config").get<std::size_t>();
       if (i >= rows.size() || rows[i]) throw InternalError(fmt::format("MPI sweep: configuration {} reported twice", i));
       rows[i] = row_from_json(item.at("row"));
+      indices[i] = item.at("calib_indices").get<std::vector<std::int64_t>>();
     }
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!rows[i]) throw InternalError(fmt::format("MPI sweep: configuration {} was not run", i));
+    // As one process records them: the samples of the first configuration that drew any.
+    if (s.calib_indices.empty()) s.calib_indices = std::move(indices[i]);
     s.rows.push_back(std::move(*rows[i]));
     if (on_row) on_row(s.rows.back());
   }

@@ -115,6 +115,7 @@ nlohmann::json evaluation_json(const Evaluation& e) {
   j["analog_macs_per_sample"] = static_cast<double>(r.total_analog_macs) / n;
   j["snn_energy_uj_per_sample"] = r.snn_energy_pj * 1e-6;
   j["energy_model"] = {{"pj_per_ac", e.energy.pj_per_ac}, {"pj_per_mac", e.energy.pj_per_mac}};
+  j["sop_convention"] = sop_convention_name(e.energy.sops);
   j["ann_energy_uj_per_sample"] = r.ann_energy_pj * 1e-6;
   j["ann_macs_per_sample"] = r.ann_macs;
   j["images_per_second"] = r.images_per_second();

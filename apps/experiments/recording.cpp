@@ -67,6 +67,8 @@ RecordingSummary write_recording(const Conversion& c, const Dataset& d, const Re
   for (std::size_t l = 0; l < plan.size(); ++l)
     if (o.layers.empty() || std::find(o.layers.begin(), o.layers.end(), plan[l].name) != o.layers.end())
       layers.push_back(l);
+  ro.keep_membrane = o.membrane;
+  for (std::size_t l : layers) ro.record_layers.push_back(static_cast<int>(l));
   RecordingSummary sum;
   for (std::size_t l : layers) sum.layers.push_back(plan[l].name);
   sum.events.assign(layers.size(), 0);
@@ -102,6 +104,10 @@ RecordingSummary write_recording(const Conversion& c, const Dataset& d, const Re
             rl.step.push_back(t);
             rl.neuron.push_back(to_graph.empty() ? id : to_graph[static_cast<std::size_t>(id)]);
           }
+        if (o.membrane && !tr.membrane[l].empty()) {
+          rl.membrane = tr.membrane[l];
+          rl.steps = steps;
+        }
         sum.events[k] += train.events();
         rs.layers.push_back(std::move(rl));
       }

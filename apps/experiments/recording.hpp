@@ -5,6 +5,8 @@
 //   /samples/<index>/<layer>/step     int32  step of each event (0-based)
 //   /samples/<index>/<layer>/neuron   int32  the layer's flat channels-first neuron index
 //   /samples/<index>/<layer>/payload  float32  +1/-1, a coefficient or a digit value
+//   /samples/<index>/<layer>/membrane float32 [steps][neurons] (--record-membrane; layers
+//                                              with a population only)
 // with attributes on /samples/<index> (label, prediction), on each layer group (neurons;
 // spiking: 0 for weightless layers that re-route their input's events) and on the root (format
 // "brisk-recording", version, network, method, timesteps, layers, samples). The recorded
@@ -26,6 +28,7 @@ struct RecordOptions {
   int timesteps = 0;                // 0 = as converted (as evaluate())
   std::string network;              // for the file's attributes
   std::size_t first_sample = 0;     // --offset: the file's indices are data-file indices
+  bool membrane = false;            // --record-membrane: also [steps][neurons] potentials
 };
 
 // "0-9", "3", "0-4,10,20-29" -> indices, each < `count` (UsageError naming --record-samples).

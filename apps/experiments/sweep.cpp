@@ -111,6 +111,7 @@ Sweep empty_sweep(const ConversionInputs& in, const Dataset& d, const SweepOptio
   s.samples = d.count();
   s.base = o.base;
   s.total = total;
+  s.sop_convention = o.energy.sops;
   return s;
 }
 
@@ -169,6 +170,7 @@ std::string settings_line(const Sweep& s) {
 std::string sweep_markdown(const Sweep& s) {
   const auto& rows = s.rows;
   std::string md = fmt::format("# brisk sweep: {} on {}\n\n{}\n\n", s.model, s.data, settings_line(s));
+  md += fmt::format("SOPs counted as {}\n\n", sop_convention_text(s.sop_convention));
   if (!rows.empty()) md += fmt::format("ANN accuracy: {:.2f}%\n", 100 * rows.front().ann);
   // One table per method: a row per calibration stage, a column per T.
   std::vector<std::string> methods;
@@ -210,11 +212,12 @@ std::string sweep_markdown(const Sweep& s) {
 
 std::string sweep_csv(const Sweep& s) {
   std::string out = "method,calibration,timesteps,latency,snn_accuracy,ann_accuracy,reference_accuracy,agreement,"
-                    "spikes_per_sample,sops_per_sample,snn_energy_uj,ann_energy_uj,convert_seconds,run_seconds\n";
+                    "spikes_per_sample,sops_per_sample,sop_convention,snn_energy_uj,ann_energy_uj,convert_seconds,run_seconds\n";
   for (const auto& r : s.rows)
-    out += fmt::format("{},\"{}\",{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f},{:.2f},{:.6f},{:.6f},{:.3f},{:.3f}\n", r.method,
+    out += fmt::format("{},\"{}\",{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.2f},{:.2f},{},{:.6f},{:.6f},{:.3f},{:.3f}\n", r.method,
                        r.stage, r.timesteps, r.latency, r.snn, r.ann, r.reference, r.agreement, r.spikes, r.sops,
-                       r.energy_uj, r.ann_energy_uj, r.convert_seconds, r.run_seconds);
+                       sop_convention_name(s.sop_convention), r.energy_uj, r.ann_energy_uj, r.convert_seconds,
+                       r.run_seconds);
   return out;
 }
 
@@ -232,7 +235,8 @@ nlohmann::json sweep_json(const Sweep& s) {
   }
   nlohmann::json j{{"model", s.model}, {"model_sha256", s.model_sha256}, {"data", s.data},
                    {"samples", s.samples}, {"calib_data", s.calib_label},
-                   {"calib_samples", s.base.calib_samples}, {"seed", s.base.seed}, {"runs", runs}};
+                   {"calib_samples", s.base.calib_samples}, {"seed", s.base.seed},
+                   {"sop_convention", sop_convention_name(s.sop_convention)}, {"runs", runs}};
   if (s.base.encoder) j["encoder"] = encoders::name(*s.base.encoder);
   return j;
 }

@@ -88,6 +88,7 @@ struct Sweep {
   std::size_t total = 0;       // configurations requested
   bool interrupted = false;    // the stop flag ended the sweep before every configuration ran
   std::vector<std::int64_t> calib_indices;  // of the first conversion that drew any
+  SopConvention sop_convention = SopConvention::Events;  // the rows' SOPs and energy
 };
 
 // Runs every configuration (those of control->done are taken as they are, in their

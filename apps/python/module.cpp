@@ -253,33 +253,6 @@ T option(const py::dict& o, const char* key, T fallback) {
   return o[key].cast<T>();
 }
 
-CalibrationOptions parse_stages(const std::string& text) {
-  CalibrationOptions c;
-  if (text == "none") return c;
-  if (text == "all") {
-    c.weights = c.bias = c.potential = true;
-    return c;
-  }
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item == "weights") c.weights = true;
-    else if (item == "bias") c.bias = true;
-    else if (item == "potential") c.potential = true;
-    else
-      throw UsageError(fmt::format(
-          "--calibrate: unknown stage '{}' (expected none, all, or weights,bias,potential)", item));
-  }
-  return c;
-}
-
-EncoderKind parse_encoder(const std::string& name) {
-  if (const auto e = encoders::from_name(name)) return *e;
-  std::string names;
-  for (const auto& t : encoders::kEncoders) names += std::string(names.empty() ? "" : ", ") + t.name;
-  throw UsageError(fmt::format("--encoder: unknown encoder '{}' (expected {})", name, names));
-}
-
 int checked_threads(int t) {
   if (t < 0) throw UsageError(fmt::format("--threads must be >= 0, got {}", t));
   return t;
@@ -292,28 +265,20 @@ ConvertOptions convert_options(const py::dict& d) {
   o.mapping.radix_base = option<int>(d, "radix_base", 2);
   o.mapping.radix_digits = option<int>(d, "radix_digits", 0);
   o.mapping.aug_bits = option<int>(d, "aug_bits", 4);
-  const auto v0 = option<std::string>(d, "v0", "half");
-  if (v0 != "half" && v0 != "zero") throw UsageError(fmt::format("--v0: expected half or zero, got '{}'", v0));
-  o.mapping.half_v0 = v0 == "half";
+  o.mapping.half_v0 = parse_half_v0(option<std::string>(d, "v0", "half"));
   o.balance.method = parse_balance_method(option<std::string>(d, "balance", "mse"));
   o.balance.percentile = option<double>(d, "percentile", 99.9);
-  if (!(o.balance.percentile > 0 && o.balance.percentile <= 100))
-    throw UsageError(fmt::format("--percentile must be in (0, 100], got {}", o.balance.percentile));
   o.balance.per_channel = option<bool>(d, "per_channel", false);
   const auto samples = option<std::int64_t>(d, "calib_samples", 1000);
   if (samples <= 0) throw UsageError("--calib-samples must be positive");
   o.calib_samples = static_cast<std::size_t>(samples);
   o.calibration = parse_stages(option<std::string>(d, "calibrate", "none"));
   o.calibration.ridge = option<double>(d, "ridge", 0.05);
-  if (!(o.calibration.ridge >= 0)) throw UsageError("--ridge must be >= 0");
-  if (o.mapping.method == Method::Radix && (o.calibration.weights || o.calibration.bias || o.calibration.potential))
-    throw UsageError("--calibrate: radix networks are exact by construction; calibration applies to "
-                     "rate, termap and augmap");
+  o.calibration.max_memory = option<std::uint64_t>(d, "max_memory", kDefaultMaxMemory);
   o.seed = option<std::uint64_t>(d, "seed", 1);
   if (d.contains("encoder") && !d["encoder"].is_none()) o.encoder = parse_encoder(d["encoder"].cast<std::string>());
   o.threads = checked_threads(option<int>(d, "threads", 0));
-  if (o.mapping.timesteps <= 0)
-    throw UsageError(fmt::format("--timesteps must be positive, got {}", o.mapping.timesteps));
+  check_options(o);
   return o;
 }
 
@@ -333,6 +298,7 @@ void load_calibration(const py::dict& d, experiments::ConversionInputs& in) {
   if (offset < 0 || pool < 0) throw UsageError("--calib-offset and --calib-pool must be >= 0");
   io.calib_offset = static_cast<std::size_t>(offset);
   io.calib_pool = static_cast<std::size_t>(pool);
+  io.max_input_bytes = option<std::uint64_t>(d, "max_input_bytes", kDefaultMaxInputBytes);
   py::gil_scoped_release release;
   experiments::load_calibration_pool(io, in);
 }
@@ -400,7 +366,10 @@ Record parse_record(const std::string& r) {
 py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelArray>& y, int timesteps,
                      int threads, const std::string& record, const std::vector<std::string>& record_layers,
                      const std::vector<std::int64_t>& record_samples, double pj_ac, double pj_mac,
-                     std::uint64_t max_memory, std::optional<std::uint64_t> seed, const std::string& label) {
+                     std::uint64_t max_memory, std::optional<std::uint64_t> seed, const std::string& label,
+                     bool record_membrane, const std::string& sop_count) {
+  if (record_membrane && record != "trains")
+    throw UsageError("record_membrane: needs record=\"trains\" (the potentials of the recorded samples)");
   if (timesteps < 0) throw UsageError(fmt::format("--timesteps must be positive, got {}", timesteps));
   Conversion& c = n.c;
   if (seed) c.spec.seed = *seed;
@@ -409,6 +378,9 @@ py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelA
   ro.threads = checked_threads(threads);
   ro.timesteps = timesteps;
   ro.energy = energy_of(pj_ac, pj_mac);
+  const auto convention = parse_sop_convention(sop_count);
+  if (!convention) throw UsageError(fmt::format("count: expected events or spikes, got '{}'", sop_count));
+  ro.energy.sops = *convention;
   ro.max_memory = max_memory;
   ro.keep_logits = true;
   ro.record = parse_record(record);
@@ -494,12 +466,14 @@ py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelA
     if (layers.empty())
       for (std::size_t i = 0; i < c.graph.layers.size(); ++i) layers.push_back(static_cast<int>(i));
     std::vector<SampleTrace> traces;
+    py::dict membrane;
     const SpikingNetwork net = compile(c.graph, c.spec);
     {
       py::gil_scoped_release release;
       RunOptions so = ro;
       so.record = Record::None;
       so.threads = 1;
+      so.keep_membrane = record_membrane;
       for (std::int64_t i : chosen) traces.push_back(simulate(net, s.sample(static_cast<std::size_t>(i)), static_cast<std::size_t>(i), so));
     }
     for (int li : layers) {
@@ -521,8 +495,18 @@ py::dict run_network(Network& n, const FloatArray& x, const std::optional<LabelA
         per_sample.append(py::make_tuple(to_numpy(step), to_numpy(neuron), to_numpy(payload)));
       }
       trains[py::str(c.graph.layers[static_cast<std::size_t>(li)].name)] = per_sample;
+      // record_membrane: [steps][neurons] per sample (layers with a population only).
+      if (record_membrane && !traces.empty() && !traces.front().membrane[static_cast<std::size_t>(li)].empty()) {
+        py::list potentials;
+        for (const SampleTrace& t : traces) {
+          const auto& v = t.membrane[static_cast<std::size_t>(li)];
+          potentials.append(to_numpy(v, {static_cast<py::ssize_t>(v.size() / pl.size()), static_cast<py::ssize_t>(pl.size())}));
+        }
+        membrane[py::str(c.graph.layers[static_cast<std::size_t>(li)].name)] = potentials;
+      }
     }
     out["trains"] = trains;
+    out["membrane"] = membrane;
     out["trained_samples"] = to_numpy(chosen);
   }
   return out;

@@ -209,10 +209,36 @@ SampleTrace simulate(const SpikingNetwork& net, std::span<const float> input, st
   sim.init(w);
   SampleTrace tr;
   w.trace = &tr.readout;
+  const auto& plan = net.layers();
+  std::vector<std::vector<float>> membrane;  // internal order
+  if (opts.keep_membrane) {
+    membrane.resize(plan.size());
+    for (std::size_t l = 1; l < plan.size(); ++l) {
+      const bool chosen = opts.record_layers.empty() ||
+                          std::find(opts.record_layers.begin(), opts.record_layers.end(),
+                                    static_cast<int>(l)) != opts.record_layers.end();
+      if (chosen && plan[l].model && !plan[l].analog)
+        membrane[l].assign(plan[l].size() * static_cast<std::size_t>(sim.steps()), 0.0f);
+    }
+    w.membrane = &membrane;
+  }
   sim.sample(w, input, index, -1);
   for (auto& s : w.layers) {
     tr.trains.push_back(std::move(s.train));
     tr.sops.push_back(s.sops);
+  }
+  if (opts.keep_membrane) {
+    tr.membrane.resize(plan.size());
+    for (std::size_t l = 0; l < plan.size(); ++l) {
+      if (membrane[l].empty()) continue;
+      const std::size_t n = plan[l].size();
+      const auto& to_graph = plan[l].to_graph;
+      tr.membrane[l].resize(membrane[l].size());
+      for (std::size_t t = 0; t < static_cast<std::size_t>(sim.steps()); ++t)
+        for (std::size_t i = 0; i < n; ++i)
+          tr.membrane[l][t * n + (to_graph.empty() ? i : static_cast<std::size_t>(to_graph[i]))] =
+              membrane[l][t * n + i];
+    }
   }
   return tr;
 }

@@ -54,6 +54,8 @@ struct RunOptions {
   std::vector<int> record_layers;  // empty = all layers (for MeanRate / Counts)
   bool keep_logits = false;        // RunResult::logits (final readout values)
   bool keep_step_predictions = false;  // RunResult::step_predictions (argmax after every step)
+  // simulate() only: SampleTrace::membrane for the layers of record_layers (empty = all).
+  bool keep_membrane = false;
   // Checked before each chunk of a few samples: once set, run() simulates no further
   // samples and returns with RunResult::interrupted (its figures are then partial).
   const std::atomic<bool>* stop = nullptr;
@@ -84,7 +86,8 @@ struct LayerResult {
   NeuronKind neuron = NeuronKind::None;
   std::size_t neurons = 0;
   std::uint64_t spikes = 0;   // events emitted over all samples (a coefficient-c event is 1)
-  std::uint64_t sops = 0;     // events received x fan-out, over all samples
+  std::uint64_t sops = 0;     // events received x fan-out, over all samples, counted in
+                              // opts.energy.sops (SopConvention::Spikes: x multiplicity)
   std::uint64_t analog_macs = 0;  // constant-current MACs (direct input), over all samples
   double seconds = 0;         // summed worker time in this layer (time_layers only)
   // Record::MeanRate / Counts, Graph (channels-first) neuron order:
@@ -139,6 +142,10 @@ struct SampleTrace {
   std::vector<std::vector<float>> readout;  // readout values after each step [t][class]
   std::vector<SpikeTrain> trains;           // per layer, internal ids (see network.hpp)
   std::vector<std::uint64_t> sops;          // per layer
+  // keep_membrane: per layer, the potentials after every step (after the step's integrate,
+  // fire and reset), [step][neuron] in Graph (channels-first) order; empty for layers not
+  // chosen and for layers without a population (the input, weightless layers, analog ones).
+  std::vector<std::vector<float>> membrane;
 };
 SampleTrace simulate(const SpikingNetwork& net, std::span<const float> input,
                      std::size_t index = 0, const RunOptions& opts = {});

@@ -52,6 +52,13 @@ if(MODE STREQUAL "sweep")
   # Markdown: the "All runs" table ends with the conversion time ("| 0.42 |").
   expect_same(${DIR}/one/r/results.md ${DIR}/mpi/r/results.md "" " [0-9.]+ \\|$")
   expect_same(${DIR}/one/r/results.json ${DIR}/mpi/r/results.json "\"(convert_seconds|run_seconds|seconds)\":" "")
+  # The manifest's calibration samples (the lines naming them; the rest holds times, hosts).
+  foreach(side one mpi)
+    file(STRINGS ${DIR}/${side}/r/manifest.ini calib_${side} REGEX "^calib_indices")
+  endforeach()
+  if(NOT calib_one STREQUAL calib_mpi)
+    message(FATAL_ERROR "manifest.ini calibration samples differ:\n--- one process\n${calib_one}\n--- mpirun\n${calib_mpi}")
+  endif()
 elseif(MODE STREQUAL "run")
   run_checked(${BRISK} run ${ARGS} --threads 2 --json ${DIR}/one/r.json)
   run_checked(${MPIRUN} ${BRISK} run ${ARGS} --threads 1 --json ${DIR}/mpi/r.json)

@@ -154,6 +154,26 @@ def test_errors_match_cli(cli, cnn, data, tmp_path):
         net.run(x[:10], record="rate", record_layers=["nope"])
 
 
+def test_calibration_limits_match_cli(cli, cnn, data, tmp_path):
+    """max_input_bytes reaches the calibration pool and max_memory calibration's simulations,
+    with the CLI's errors (--max-input-bytes, --max-memory)."""
+    x, y, spec = data
+    with pytest.raises(brisk.InputError) as e:
+        brisk.convert(cnn, "rate", 4, calib_samples=4, calib_data=spec, max_input_bytes="1K")
+    _, err = run_cli(cli, "convert", cnn, "-o", tmp_path / "o.h5", "-T", 4, "--calib-samples", 4,
+                     "--calib-data", spec, "--max-input-bytes", "1K", expect=3)
+    assert err.strip() == f"brisk: error: {e.value}"
+    with pytest.raises(brisk.UsageError) as e:
+        brisk.convert(cnn, "rate", 4, calibrate="all", calib_samples=4, calib_data=spec, max_memory="1K")
+    _, err = run_cli(cli, "convert", cnn, "-o", tmp_path / "o.h5", "-T", 4, "--calibrate", "all",
+                     "--calib-samples", 4, "--calib-data", spec, "--max-memory", "1K", expect=2)
+    assert err.strip() == f"brisk: error: {e.value}"
+    # The sweep's max_memory bounds its calibrations too.
+    with pytest.raises(brisk.UsageError, match="beyond --max-memory"):
+        brisk.sweep(cnn, x[:20], y[:20], methods="rate", stages="all", timesteps=(4,),
+                    calib_samples=4, calib_data=spec, max_memory="1K")
+
+
 def test_recordings(cnn, data):
     """Spike trains kept by simulate() (one sample at a time) agree with the counts the
     parallel run records: per sample and neuron, the payload sums are equal."""
@@ -175,6 +195,40 @@ def test_recordings(cnn, data):
             assert np.array_equal(dense.reshape(c[sample].shape), c[sample].astype(np.float64))
         assert np.allclose(rate.mean_rate[layer], c.mean(axis=0) / 4, rtol=1e-5)
     assert int(counts.spikes[counts.layer_names.index("conv1")]) == int(counts.counts["conv1"].sum())
+
+
+def test_record_membrane_and_count(cnn, data):
+    """record_membrane: (steps, neurons) potentials per recorded sample; conv1 (direct input,
+    IF, subtract reset) obeys V_t = V_{t-1} + z - theta * s_t with z constant, so
+    V_t - V_{t-1} + theta * s_t is the same at every step (s_t from the recorded train).
+    count="spikes" (AugMapping): more SOPs than "events", the same spikes, energy follows."""
+    x, y, _ = data
+    net = brisk.convert(cnn, "rate", 4, calib_samples=100, calib_data=x)
+    r = net.run(x[:3], record="trains", record_layers=["conv1", "pool1"], record_samples=[0, 2],
+                record_membrane=True)
+    assert set(r.membrane) == {"conv1"}  # pool1 has no population
+    theta = [l for l in net.layers if l["name"] == "conv1"][0]["threshold"]
+    for k in range(2):
+        raw = r.membrane["conv1"][k]
+        assert raw.dtype == np.float32 and raw.shape[0] == 4
+        v = raw.astype(np.float64)
+        step, neuron, _ = r.trains["conv1"][k]
+        s = np.zeros_like(v)
+        s[step, neuron] = 1
+        channels = theta.size
+        th = np.repeat(theta.astype(np.float64), v.shape[1] // channels) if channels > 1 else float(theta[0])
+        drive = np.diff(v, axis=0) + th * s[1:]
+        assert np.allclose(drive, drive[0], atol=1e-4), "IF potentials do not integrate a constant current"
+        assert s.sum() > 0
+    with pytest.raises(brisk.UsageError, match="record_membrane"):
+        net.run(x[:3], record_membrane=True)
+    aug = brisk.convert(cnn, "augmap", 3, calib_samples=100, calib_data=x)
+    e, k = aug.run(x[:8], y[:8]), aug.run(x[:8], y[:8], count="spikes")
+    assert e.sop_convention == "events" and k.sop_convention == "spikes"
+    assert k.sops_per_sample > e.sops_per_sample and k.spikes_per_sample == e.spikes_per_sample
+    assert k.energy["snn_uj"] > e.energy["snn_uj"]
+    with pytest.raises(brisk.UsageError, match="count"):
+        aug.run(x[:8], count="foo")
 
 
 def _trained_torch_cnn(x, y):

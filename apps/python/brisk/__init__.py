@@ -176,6 +176,10 @@ def _model(model):
 
 def _conversion_options(kw):
     options = dict(kw)
+    # Calibration's limits, as the CLI's --max-memory (its simulations) and --max-input-bytes
+    # (each array of the calibration pool).
+    options["max_memory"] = _size(options.get("max_memory", "8G"), "max-memory")
+    options["max_input_bytes"] = _size(options.get("max_input_bytes", "4G"), "max-input-bytes")
     calib = options.pop("calib_data", "fashion-mnist:train")
     if calib is None or isinstance(calib, (str, os.PathLike)):
         options["calib_data"] = "fashion-mnist:train" if calib is None else os.fspath(calib)
@@ -189,7 +193,8 @@ def _conversion_options(kw):
 _CONVERT_DEFAULTS = dict(calibrate="none", calib_data="fashion-mnist:train", calib_samples=1000,
                          calib_offset=0, calib_pool=0, balance="mse", percentile=99.9,
                          per_channel=False, radix_base=2, radix_digits=0, aug_bits=4, v0="half",
-                         ridge=0.05, encoder=None, seed=1, threads=0)
+                         ridge=0.05, encoder=None, seed=1, threads=0, max_memory="8G",
+                         max_input_bytes="4G")
 
 
 def convert(model, method="rate", timesteps=16, **options):
@@ -199,7 +204,8 @@ def convert(model, method="rate", timesteps=16, **options):
     calib_data="fashion-mnist:train" (a dataset spec, or samples: array, tensor, DataLoader),
     calib_samples=1000, calib_offset=0, calib_pool=0, balance="mse"|"percentile"|"max",
     percentile=99.9, per_channel=False, radix_base=2, radix_digits=0, aug_bits=4, v0="half",
-    ridge=0.05, encoder=None, seed=1, threads=0.
+    ridge=0.05, encoder=None, seed=1, threads=0, max_memory="8G" (calibration's simulations),
+    max_input_bytes="4G" (each array of the calibration pool).
     """
     unknown = set(options) - set(_CONVERT_DEFAULTS)
     if unknown:
@@ -235,7 +241,8 @@ class SpikingNetwork:
         return self
 
     def run(self, x, y=None, timesteps=None, threads=0, record=None, record_layers=None,
-            record_samples=None, pj_ac=0.9, pj_mac=4.6, max_memory="8G", seed=None):
+            record_samples=None, pj_ac=0.9, pj_mac=4.6, max_memory="8G", seed=None,
+            record_membrane=False, count="events"):
         """Simulates the samples (`brisk run`): a RunResult.
 
         x: samples (N, C, H, W) or (N, features) as a numpy array or torch tensor (float32
@@ -243,7 +250,10 @@ class SpikingNetwork:
         spec. y: labels (None: no accuracy, the rest is computed). timesteps: None = as
         converted. record: None, "rate" (mean output per neuron), "counts" (per sample and
         neuron) or "trains" (spike trains of record_samples, default the first 10);
-        record_layers: layer names (default all).
+        record_layers: layer names (default all). record_membrane (with record="trains"):
+        also the potentials after every step, RunResult.membrane[layer][k] of shape
+        (steps, neurons) for the k-th recorded sample (docs/recording.md). count: the SOP
+        convention, "events" or "spikes" (`brisk run --count`); energy follows it.
         """
         xs, ys, label = _data(x, y)
         if record_layers is not None and isinstance(record_layers, str):
@@ -251,7 +261,7 @@ class SpikingNetwork:
         out = self._n.run(xs, ys, 0 if timesteps is None else int(timesteps), int(threads),
                           record or "none", list(record_layers or []),
                           [int(i) for i in (record_samples or [])], float(pj_ac), float(pj_mac),
-                          _size(max_memory, "max-memory"), seed, label)
+                          _size(max_memory, "max-memory"), seed, label, bool(record_membrane), str(count))
         return RunResult(out)
 
     def summary(self):
@@ -315,6 +325,8 @@ class RunResult:
         self.counts = out["counts"]
         self.trains = out.get("trains", {})
         self.train_samples = out.get("trained_samples")
+        self.membrane = out.get("membrane", {})
+        self.sop_convention = j["sop_convention"]
 
     def json(self):
         """The keys and values of `brisk run --json` for this run."""
@@ -348,7 +360,7 @@ def sweep(model, data, y=None, methods=("rate", "termap", "augmap", "radix"),
         methods = methods.split(",")
     if isinstance(stages, str):
         stages = stages.split(",")
-    kw = _conversion_options(dict(_CONVERT_DEFAULTS, **options))
+    kw = _conversion_options(dict(_CONVERT_DEFAULTS, **options, max_memory=max_memory))
     result, plots = _brisk.sweep(_model(model)._m, xs, ys, kw, list(methods), list(stages),
                                  [int(t) for t in timesteps], [int(t) for t in aug_timesteps],
                                  float(pj_ac), float(pj_mac), _size(max_memory, "max-memory"),

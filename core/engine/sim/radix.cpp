@@ -26,6 +26,13 @@ int nonzero_digits(std::uint32_t x, int bits) {
   return n;
 }
 
+int digit_sum(std::uint32_t x, int bits) {
+  if (bits == 1) return nonzero_digits(x, 1);
+  int n = 0;
+  for (; x != 0; x >>= bits) n += static_cast<int>(x & ((1u << bits) - 1u));
+  return n;
+}
+
 int log2_base(int base) { return std::countr_zero(static_cast<unsigned>(base)); }
 
 // A silent radix encoder: the first layer reads the levels (value link); the digit events
@@ -70,7 +77,7 @@ void Simulator::radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const {
     const SpikeTrain& tr = w.layers[static_cast<std::size_t>(p.inputs[j])].train;
     float weight = 1.0f;
     for (int k = 1; k < p.radix_digits; ++k) weight *= static_cast<float>(p.radix_base);
-    std::uint64_t sops = 0;
+    std::uint64_t sops = 0, spikes = 0;
     const int start = p.window_start - p.delay(j);
     for (int k = 0; k < p.radix_digits; ++k, weight /= static_cast<float>(p.radix_base)) {
       const auto ids = tr.ids(start + k);
@@ -79,7 +86,14 @@ void Simulator::radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const {
         w.dense_in[static_cast<std::size_t>(ids[e])] += weight * pay[e];
         sops += p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(ids[e])];
       }
+      if (spike_sops_ && !ids.empty()) {  // each digit event weighs its digit value
+        const std::span<const float> m = multiplicities(w, p.inputs[j], start + k);
+        for (std::size_t e = 0; e < ids.size(); ++e)
+          spikes += static_cast<std::uint64_t>(m[e]) *
+                    (p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(ids[e])]);
+      }
     }
+    if (spike_sops_) sops = spikes;
     if (p.kernel != KernelKind::Add) s.sops += sops;  // Add: counted at the branches
     const std::size_t n = kernels::nonzero(w.dense_in.data(), in.size(), w.rows.data());
     w.ev_ids.assign(w.rows.begin(), w.rows.begin() + static_cast<std::ptrdiff_t>(n));
@@ -114,20 +128,24 @@ void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s,
   w.ev_pay.clear();
   std::uint64_t sops = 0;
   auto fan = [&](std::size_t id) -> std::uint64_t { return p.fanout.empty() ? 1 : p.fanout[id]; };
+  // The digit events of q (SopConvention::Events) or the digits' sum (Spikes).
+  auto digits = [&](std::uint32_t q) -> std::uint64_t {
+    return static_cast<std::uint64_t>(spike_sops_ ? digit_sum(q, bits) : nonzero_digits(q, bits));
+  };
   if (link.source == 0) {  // the radix encoder's signed levels
     for (std::size_t i = 0; i < w.levels.size(); ++i) {
       const std::int64_t q = w.levels[i];
       if (q == 0) continue;
       w.ev_ids.push_back(static_cast<std::int32_t>(i));
       w.ev_pay.push_back(static_cast<float>(q));
-      sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits)) * fan(i);
+      sops += digits(static_cast<std::uint32_t>(q < 0 ? -q : q)) * fan(i);
     }
   } else if (link.pool < 0) {
     for (const std::int32_t i : src.nz) {
       const std::int32_t q = src.aux[static_cast<std::size_t>(i)];
       w.ev_ids.push_back(i);
       w.ev_pay.push_back(static_cast<float>(q));
-      sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q), bits)) * fan(static_cast<std::size_t>(i));
+      sops += digits(static_cast<std::uint32_t>(q)) * fan(static_cast<std::size_t>(i));
     }
   } else {
     sops += pool_values(w, plan_[static_cast<std::size_t>(link.pool)], src.aux.data(), bits, fan);
@@ -150,6 +168,16 @@ std::uint64_t Simulator::pool_values(Worker& w, const PlanLayer& P, const std::i
       const float wo = P.weight[o];
       float* __restrict dv = w.dense_in.data() + o * C;
       std::int32_t* __restrict om = w.or_mask.data() + o * C;
+      if (spike_sops_) {  // or_mask holds the pooled integers' digit sums instead
+        ops::for_window(P, oy, ox, [&](std::size_t pos) {
+          const std::int32_t* __restrict qr = q + pos * C;
+          for (std::size_t c = 0; c < C; ++c) {
+            dv[c] += static_cast<float>(qr[c]) * wo;
+            om[c] += digit_sum(static_cast<std::uint32_t>(qr[c]), bits);
+          }
+        });
+        continue;
+      }
       ops::for_window(P, oy, ox, [&](std::size_t pos) {
         const std::int32_t* __restrict qr = q + pos * C;
         for (std::size_t c = 0; c < C; ++c) {
@@ -164,7 +192,8 @@ std::uint64_t Simulator::pool_values(Worker& w, const PlanLayer& P, const std::i
     const auto o = static_cast<std::size_t>(w.rows[e]);
     w.ev_ids.push_back(w.rows[e]);
     w.ev_pay.push_back(w.dense_in[o]);
-    sops += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(w.or_mask[o]), bits)) * fan(o);
+    const auto mask = static_cast<std::uint32_t>(w.or_mask[o]);
+    sops += static_cast<std::uint64_t>(spike_sops_ ? mask : nonzero_digits(mask, bits)) * fan(o);
     w.dense_in[o] = 0.0f;
   }
   std::fill_n(w.or_mask.begin(), P.size(), 0);

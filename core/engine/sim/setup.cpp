@@ -34,6 +34,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   for (const auto& p : plan_) max_size_ = std::max(max_size_, p.size());
   links_.assign(plan_.size(), nullptr);
   silent_.assign(plan_.size(), false);
+  spike_sops_ = o.energy.sops == SopConvention::Spikes;
   if (digit_level) return;
   // The plan's value links, minus those whose path run() must record.
   for (std::size_t c = 0; c < plan_.size(); ++c) {
@@ -75,6 +76,7 @@ void Simulator::init(Worker& w) const {
     s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,
                                           std::size_t{1} << 22));
     s.train.clear(steps_);
+    if (spike_sops_ && p.neuron == NeuronKind::None && l > 0) s.mult_acc.assign(n, 0.0f);
   }
   // A double-threshold vector layer read by a BitDense layer writes its spikes as bit
   // planes too, which that layer takes instead of setting bits per event: one step only
@@ -90,6 +92,7 @@ void Simulator::init(Worker& w) const {
             2 * static_cast<std::size_t>((p.size() + 63) / 64), 0);
     }
   }
+  if (spike_sops_) w.mult_in.reserve(max_size_);
   w.input.assign(plan_.front().size(), 0.0f);
   w.dense_in.assign(max_size_, 0.0f);
   w.ev_ids.reserve(max_size_);
@@ -124,6 +127,7 @@ void Simulator::begin(Worker& w, std::span<const float> x, std::size_t index) co
     std::fill(s.aux.begin(), s.aux.end(), 0);
     std::fill(s.acc.begin(), s.acc.end(), 0.0f);
     s.train.clear(steps_);
+    s.mult.clear();
     if (!analog_input(p)) continue;
     if (p.neuron == NeuronKind::None) {
       analog_route(w, p, s);

@@ -35,6 +35,7 @@ class Simulator {
   std::size_t max_size_ = 0;
   std::vector<const ValueLink*> links_;  // per consumer layer; null = digit level
   std::vector<bool> silent_;             // per producer: q is read directly, no digit events
+  bool spike_sops_ = false;              // opts_.energy.sops == SopConvention::Spikes
 
   bool whole_window_if(const PlanLayer& p) const {
     return opts_.schedule == Schedule::LayerMajor && p.constant_drive_if;
@@ -66,6 +67,11 @@ class Simulator {
                         bool count) const;
   void integrate_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
   void route(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
+  // SopConvention::Spikes: the multiplicities of producer `l`'s events at step t (a
+  // spiking layer's |payload|, a weightless layer's routed counts).
+  std::span<const float> multiplicities(Worker& w, int l, int t) const;
+  void route_multiplicities(Worker& w, const PlanLayer& p, LayerState& s, int t, std::size_t n) const;
+  void record_membrane(Worker& w, int l, int t) const;
 
   // radix.cpp
   void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
@@ -82,6 +88,8 @@ class Simulator {
 
 // Number of nonzero base-2^bits digits of x (x < 2^31).
 int nonzero_digits(std::uint32_t x, int bits);
+// Sum of the base-2^bits digits of x (x < 2^31).
+int digit_sum(std::uint32_t x, int bits);
 int log2_base(int base);
 
 }  // namespace brisk::sim

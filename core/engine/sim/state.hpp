@@ -26,6 +26,9 @@ struct LayerState {
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;
   double seconds = 0;
   std::vector<double> out_sum;     // MeanRate: per neuron (Graph order), over samples
+  // SopConvention::Spikes only, weightless layers: the spike multiplicity of each event of
+  // the train (parallel to it), and the per-neuron buffer it is routed into.
+  std::vector<float> mult, mult_acc;
 };
 
 // Appends a population's spikes to its layer's train.
@@ -52,6 +55,10 @@ struct Worker {
   std::int32_t label = -1;
   std::int32_t prediction = -1;
   std::vector<std::vector<float>>* trace = nullptr;  // simulate(): readout per step
+  // simulate() with membrane potentials: per layer, [step][neuron] in internal order
+  // (layers left empty are not recorded).
+  std::vector<std::vector<float>>* membrane = nullptr;
+  std::vector<float> mult_in;      // SopConvention::Spikes: an input's event multiplicities
 };
 
 }  // namespace brisk::sim

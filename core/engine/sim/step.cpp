@@ -3,6 +3,7 @@
 // and the routing of weightless layers.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <type_traits>
 
 #include <brisk/core/base/scan.hpp>
@@ -22,7 +23,15 @@ void Simulator::sample(Worker& w, std::span<const float> x, std::size_t index,
   w.prediction = -1;
   begin(w, x, index);
   const int nl = static_cast<int>(plan_.size());
-  if (opts_.schedule == Schedule::LayerMajor) {
+  if (w.membrane) {  // simulate() recording potentials: step by step, a snapshot after each
+    if (opts_.schedule == Schedule::LayerMajor) {
+      for (int l = 1; l < nl; ++l)
+        for (int t = 0; t < steps_; ++t) step(w, l, t), record_membrane(w, l, t);
+    } else {
+      for (int t = 0; t < steps_; ++t)
+        for (int l = 1; l < nl; ++l) step(w, l, t), record_membrane(w, l, t);
+    }
+  } else if (opts_.schedule == Schedule::LayerMajor) {
     for (int l = 1; l < nl; ++l) {
       const auto t0 = opts_.time_layers ? Clock::now() : Clock::time_point{};
       if (whole_window_if(plan_[static_cast<std::size_t>(l)]))
@@ -42,6 +51,14 @@ void Simulator::sample(Worker& w, std::span<const float> x, std::size_t index,
     s.total_spikes += s.spikes;
     s.total_analog_macs += s.analog_macs;
   }
+}
+
+// The potentials of layer l after step t (its integrate, fire and reset), internal order.
+void Simulator::record_membrane(Worker& w, int l, int t) const {
+  auto& m = (*w.membrane)[static_cast<std::size_t>(l)];
+  if (m.empty()) return;
+  const auto& v = w.layers[static_cast<std::size_t>(l)].v;
+  std::copy(v.begin(), v.end(), m.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(t) * v.size()));
 }
 
 void Simulator::layer_output(const Worker& w, int l, std::span<float> out) const {
@@ -103,7 +120,48 @@ void Simulator::integrate(Worker& w, const PlanLayer& p, LayerState& s, std::siz
   const std::uint64_t sops = ops::op_traits(p.kernel).integrate(ctx, {ids, pay}, target);
   // A population after a residual Add integrates currents whose synaptic work was counted
   // where it happened (the branches' Dense/Conv2D/Affine).
-  if (count && p.kernel != KernelKind::Add) s.sops += sops;
+  // SopConvention::Spikes: integrate_inputs() counts them from the multiplicities.
+  if (count && p.kernel != KernelKind::Add && !spike_sops_) s.sops += sops;
+}
+
+std::span<const float> Simulator::multiplicities(Worker& w, int l, int t) const {
+  const LayerState& src = w.layers[static_cast<std::size_t>(l)];
+  const auto pay = src.train.payload(t);
+  if (l > 0 && plan_[static_cast<std::size_t>(l)].neuron == NeuronKind::None)
+    return {src.mult.data() + src.train.offsets()[static_cast<std::size_t>(t)], pay.size()};
+  w.mult_in.resize(pay.size());
+  for (std::size_t e = 0; e < pay.size(); ++e) w.mult_in[e] = std::fabs(pay[e]);
+  return w.mult_in;
+}
+
+// The multiplicities of the n events a weightless layer emitted at step t (ids w.rows):
+// a stateless linear re-routing (pooling, flatten, padding, concatenation) routes its
+// inputs' multiplicities with the same operator, then each output divides by its weight
+// (1/window for pooling) to count the spikes it gathered. Cells whose payloads cancelled
+// emitted no event: their spikes reach no synapse and count nothing.
+void Simulator::route_multiplicities(Worker& w, const PlanLayer& p, LayerState& s, int t,
+                                     std::size_t n) const {
+  const KernelKind k = p.kernel;
+  if (k != KernelKind::AvgPool2D && k != KernelKind::GlobalAvgPool && k != KernelKind::Identity &&
+      k != KernelKind::ZeroPad2D && k != KernelKind::Concat)
+    return;  // step() gives the others' events their |payload|
+  for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+    const int at = t - p.delay(j);
+    const SpikeTrain& tr = w.layers[static_cast<std::size_t>(p.inputs[j])].train;
+    if (at < 0 || tr.ids(at).empty()) continue;
+    const std::span<const float> m = multiplicities(w, p.inputs[j], at);
+    const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
+    const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), false, false, s.bits.data()};
+    ops::op_traits(k).integrate(ctx, {tr.ids(at), m}, s.mult_acc.data());
+  }
+  for (std::size_t e = 0; e < n; ++e) {
+    const auto i = static_cast<std::size_t>(w.rows[e]);
+    const float weight = k == KernelKind::AvgPool2D ? p.weight[i / static_cast<std::size_t>(p.c)]
+                         : k == KernelKind::GlobalAvgPool ? p.weight[0]
+                                                          : 1.0f;
+    s.mult.push_back(std::round(s.mult_acc[i] / weight));
+  }
+  std::fill(s.mult_acc.begin(), s.mult_acc.end(), 0.0f);
 }
 
 void Simulator::integrate_inputs(Worker& w, const PlanLayer& p, LayerState& s, int t,
@@ -113,6 +171,15 @@ void Simulator::integrate_inputs(Worker& w, const PlanLayer& p, LayerState& s, i
     const int at = t - p.delay(j);
     if (at < 0) continue;
     integrate(w, p, s, j, tr.ids(at), tr.payload(at), target, count);
+    if (count && spike_sops_ && p.kernel != KernelKind::Add) {
+      const auto ids = tr.ids(at);
+      const std::span<const float> m = multiplicities(w, p.inputs[j], at);
+      std::uint64_t sops = 0;
+      for (std::size_t e = 0; e < ids.size(); ++e)
+        sops += static_cast<std::uint64_t>(m[e]) *
+                (p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(ids[e])]);
+      s.sops += sops;
+    }
   }
 }
 
@@ -161,6 +228,10 @@ void Simulator::step(Worker& w, int l, int t) const {
   const std::size_t before = s.train.events();
   if (!p.model) {
     route(w, p, s, t);
+    if (spike_sops_) {  // events route_multiplicities() did not count: their |payload|
+      const auto pay = s.train.all_payload();
+      for (std::size_t e = s.mult.size(); e < pay.size(); ++e) s.mult.push_back(std::fabs(pay[e]));
+    }
   } else {
     std::visit(
         [&](const auto& m) {
@@ -185,6 +256,10 @@ void Simulator::route(Worker& w, const PlanLayer& p, LayerState& s, int t) const
     const auto ids = in.ids(t);
     const auto pay = in.payload(t);
     for (std::size_t e = 0; e < ids.size(); ++e) s.train.push(ids[e], pay[e]);
+    if (spike_sops_ && !ids.empty()) {
+      const std::span<const float> m = multiplicities(w, p.inputs.front(), t);
+      s.mult.insert(s.mult.end(), m.begin(), m.end());
+    }
     return;
   }
   if (p.kernel == KernelKind::MaxPool2DRadix) {
@@ -213,6 +288,7 @@ void Simulator::route(Worker& w, const PlanLayer& p, LayerState& s, int t) const
     s.v[i] = 0.0f;
   }
   s.train.push_n(w.rows.data(), w.pay.data(), n);
+  if (spike_sops_) route_multiplicities(w, p, s, t, n);
 }
 
 }  // namespace brisk::sim
