@@ -5,15 +5,7 @@
 
 #include <algorithm>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-// GCC 12's AVX-512 headers build "undefined" vectors by self-initialization, which
-// -Wmaybe-uninitialized reports once inlined (a false positive, GCC PR 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
+#include <brisk/core/base/intrinsics.hpp>
 
 #include <brisk/core/base/isa.hpp>
 #include <brisk/neurons/kernels_isa.hpp>

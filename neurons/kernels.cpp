@@ -6,9 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
+#include <brisk/core/base/intrinsics.hpp>
 
 #include <brisk/core/base/isa.hpp>
 #include <brisk/neurons/kernels_isa.hpp>

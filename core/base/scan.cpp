@@ -1,9 +1,7 @@
 // Nonzero scans: the indices of the nonzero entries of a vector, compacted in order.
 #include <brisk/core/base/scan.hpp>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
+#include <brisk/core/base/intrinsics.hpp>
 
 #include <brisk/core/base/isa.hpp>
 #include <brisk/core/base/scan_isa.hpp>

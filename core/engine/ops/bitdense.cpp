@@ -21,15 +21,7 @@
 // so that no figure depends on the kernel chosen for it.
 #include <brisk/core/engine/ops/bitdense.hpp>
 
-// GCC 12's AVX-512 headers build "undefined" vectors by self-initialization, which
-// -Wmaybe-uninitialized reports once inlined (a false positive, GCC PR 105593).
-#if defined(__x86_64__) && defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
+#include <brisk/core/base/intrinsics.hpp>
 
 #include <algorithm>
 
