@@ -28,7 +28,11 @@ std::size_t dt_fire_planes_ref(float* v, std::int32_t* count, const float* theta
     count[i] += static_cast<std::int32_t>(s);
     ids[m] = static_cast<std::int32_t>(i);
     pay[m++] = s;
-    (s > 0 ? xp : xn)[i / 64] |= std::uint64_t{1} << (i % 64);
+    // An if, not `(s > 0 ? xp : xn)[w] |= bit`: GCC 12 with -fsanitize=undefined miscompiles
+    // that compound assignment through a conditional (the bit lands in the wrong word).
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    if (s > 0) xp[i / 64] |= bit;
+    else xn[i / 64] |= bit;
   }
   return m;
 }

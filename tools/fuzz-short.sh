@@ -24,7 +24,7 @@ for f in $fuzzers; do
   # endless loop is a clean error, not a finding); libFuzzer's own limit stays well above it.
   # Findings land in $artifacts, kept and listed when the run fails.
   artifacts=$(mktemp -d)
-  BRISK_HDF5_TIMEOUT=2 ASAN_OPTIONS=suppressions=$PWD/tools/sanitizers/asan.supp build-fuzz/bin/$f -max_total_time=${BRISK_CI_FUZZ_SECONDS:-30} -rss_limit_mb=2048 -timeout=20 \
+  BRISK_HDF5_TIMEOUT=2 ASAN_OPTIONS=suppressions=$PWD/tools/sanitizers/asan.supp:allocator_may_return_null=1 build-fuzz/bin/$f -max_total_time=${BRISK_CI_FUZZ_SECONDS:-30} -rss_limit_mb=2048 -timeout=20 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 "$corpus" > "$artifacts.log" 2>&1 ||
     { tail -n 40 "$artifacts.log"; echo "fuzz-short: $f found an input: $(ls "$artifacts")" >&2; exit 1; }
   tail -n 3 "$artifacts.log"

@@ -59,7 +59,9 @@ void planes(const Case& c, std::vector<std::uint64_t>& xp, std::vector<std::uint
   for (int i = 0; i < c.in; ++i) {
     const float a = c.x[static_cast<std::size_t>(i)];
     if (a == 0.0f) continue;
-    (a > 0 ? xp : xn)[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64);
+    // (an if: GCC 12's UBSan miscompiles `(c ? xp : xn)[w] |= bit`, see neurons/dt_planes.cpp)
+    if (a > 0) xp[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64);
+    else xn[static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64);
   }
 }
 
@@ -282,7 +284,8 @@ TEST_CASE("dt_fire_planes: every ISA variant equals the double-threshold step wr
       c_ref[i] += static_cast<std::int32_t>(s);
       ids_ref.push_back(static_cast<std::int32_t>(i));
       pay_ref.push_back(s);
-      (s > 0 ? xp_ref : xn_ref)[i / 64] |= std::uint64_t{1} << (i % 64);
+      if (s > 0) xp_ref[i / 64] |= std::uint64_t{1} << (i % 64);
+      else xn_ref[i / 64] |= std::uint64_t{1} << (i % 64);
     }
     std::vector<std::pair<std::string, kernels::DtFirePlanesFn>> fns{{"ref", kernels::dt_fire_planes_ref},
                                                                      {"public", kernels::dt_fire_planes}};
