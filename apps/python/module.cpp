@@ -526,10 +526,13 @@ py::tuple sweep(const Model& m, const FloatArray& x, const LabelArray& y, const 
                 const std::vector<std::string>& methods, const std::vector<std::string>& stages,
                 const std::vector<int>& timesteps, const std::vector<int>& aug_timesteps, double pj_ac,
                 double pj_mac, std::uint64_t max_memory, const std::string& out, bool force,
-                const std::string& label) {
+                const std::string& label, const std::string& sop_count) {
   experiments::SweepOptions so;
   so.base = convert_options(d);
   so.energy = energy_of(pj_ac, pj_mac);
+  const auto convention = parse_sop_convention(sop_count);
+  if (!convention) throw UsageError(fmt::format("count: expected events or spikes, got '{}'", sop_count));
+  so.energy.sops = *convention;
   so.max_memory = max_memory;
   so.methods = methods;
   for (const auto& method : methods) {

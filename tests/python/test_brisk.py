@@ -318,6 +318,30 @@ def test_sweep_equals_cli(cli, cnn, data, tmp_path):
         brisk.sweep(cnn, x, y, methods=["radix"], out=tmp_path / "py")
 
 
+def test_sweep_count_spikes_equals_cli(cli, cnn, data, tmp_path):
+    """sweep(count="spikes") is the CLI's `--count spikes`: the same SOPs and energy per row,
+    more SOPs than count="events" for AugMapping (a coefficient c counts c), the convention
+    recorded; an unknown convention is a UsageError."""
+    x, y, spec = data
+    kw = dict(methods=["augmap"], stages=["none"], aug_timesteps=[2], calib_samples=100, calib_data=spec)
+    events = brisk.sweep(cnn, x, y, **kw)
+    spikes = brisk.sweep(cnn, x, y, count="spikes", **kw)
+    run_cli(cli, "sweep", cnn, "--data", spec, "--methods", "augmap", "--stages", "none",
+            "--aug-timesteps", 2, "--calib-samples", 100, "--calib-data", spec, "--count", "spikes",
+            "--out", tmp_path / "cli")
+    import json
+    want = json.loads((tmp_path / "cli" / "results.json").read_text())
+    rows = want["runs"]
+    assert len(rows) == len(spikes) == len(events) == 1
+    for key in ("sops_per_sample", "snn_energy_uj", "spikes_per_sample"):
+        assert key in rows[0], key
+        assert_same(spikes[0][key], rows[0][key], key)
+    assert spikes[0]["sops_per_sample"] > events[0]["sops_per_sample"]
+    assert spikes[0]["spikes_per_sample"] == events[0]["spikes_per_sample"]
+    with pytest.raises(brisk.UsageError, match="count"):
+        brisk.sweep(cnn, x, y, count="foo", **kw)
+
+
 def test_tools_entry_point_uses_the_package_exporter(tmp_path):
     """tools/brisk_torch.py re-exports the package's exporter: a model built with its
     ClipFloor converts in memory, and its file gives the same layers as from_torch."""

@@ -344,11 +344,12 @@ class RunResult:
 def sweep(model, data, y=None, methods=("rate", "termap", "augmap", "radix"),
           stages=("none", "bias", "potential", "weights", "bias+potential", "all"),
           timesteps=(4, 8, 16, 32), aug_timesteps=(1, 2, 4), out=None, force=False, pj_ac=0.9,
-          pj_mac=4.6, max_memory="8G", **options):
+          pj_mac=4.6, max_memory="8G", count="events", **options):
     """`brisk sweep`: every method x calibration stage x T on one dataset. Returns the runs
     as a list of dicts (pandas.DataFrame(rows) works). out=DIR also writes the result
     folder DIR (results.md, .csv, .json and the plots results.png / .svg), like the CLI's --out. options: those
-    of convert() (method, timesteps and calibrate are the lists above).
+    of convert() (method, timesteps and calibrate are the lists above). count: the SOP
+    convention of the rows' SOPs and energy, "events" or "spikes" (the CLI's --count).
     """
     unknown = set(options) - set(_CONVERT_DEFAULTS)
     if unknown or "calibrate" in options:
@@ -364,7 +365,7 @@ def sweep(model, data, y=None, methods=("rate", "termap", "augmap", "radix"),
     result, plots = _brisk.sweep(_model(model)._m, xs, ys, kw, list(methods), list(stages),
                                  [int(t) for t in timesteps], [int(t) for t in aug_timesteps],
                                  float(pj_ac), float(pj_mac), _size(max_memory, "max-memory"),
-                                 "" if out is None else os.fspath(out), bool(force), label)
+                                 "" if out is None else os.fspath(out), bool(force), label, str(count))
     if out is not None and plots:
         warnings.warn(f"brisk: plots not written ({plots})")
     rows = []
