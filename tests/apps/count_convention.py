@@ -14,27 +14,19 @@ usage: count_convention.py BRISK WORKDIR   (run from the source tree)
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
+
+from clitest import fail, fresh_dir, run_brisk
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
 def brisk(*args, rc=0):
-    p = subprocess.run([BRISK, *args], capture_output=True, text=True)
-    if p.returncode != rc:
-        fail(f"brisk {' '.join(args)}: exit {p.returncode} (expected {rc}): {p.stdout}{p.stderr}")
-    return p.stdout
+    return run_brisk(BRISK, *args, rc=rc).stdout
 
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
+fresh_dir(WORK)
 common = ["--data", "fashion-mnist", "--samples", "40", "--calib-samples", "100", "--calib-data", "fashion-mnist:test",
           "--threads", "2"]
 runs, texts = {}, {}

@@ -10,9 +10,9 @@ usage: diagnose_layers.py BRISK WORKDIR   (run from the source tree)
 """
 import json
 import os
-import shutil
-import subprocess
 import sys
+
+from clitest import fail, fresh_dir, run_brisk
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 COMMON = ["models/fmnist_cnn.h5", "--method", "rate", "--data", "fashion-mnist", "--samples", "200",
@@ -21,20 +21,11 @@ BAD = ["-T", "4", "--balance", "max", "--v0", "zero"]
 GOOD = ["-T", "8", "--per-channel", "--calibrate", "all"]
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
 def brisk(*args):
-    p = subprocess.run([BRISK, *args], capture_output=True, text=True)
-    if p.returncode != 0:
-        fail(f"brisk {' '.join(args)}: exit {p.returncode}: {p.stderr}")
-    return p.stdout
+    return run_brisk(BRISK, *args).stdout
 
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
+fresh_dir(WORK)
 result = {}
 for name, opts in (("bad", BAD), ("good", GOOD)):
     j = os.path.join(WORK, f"{name}.json")

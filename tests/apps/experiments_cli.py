@@ -13,32 +13,22 @@ and eval's predicted class is the argmax of its logits.
 import gzip
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 import numpy as np
+from clitest import fail, fresh_dir, run_brisk
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 MODEL = "models/fmnist_cnn.h5"
 FAST = ["--calib-samples", "50", "--calib-data", "fashion-mnist:test", "--threads", "2"]
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
 def run(*args, rc=0):
-    p = subprocess.run([BRISK, *args], capture_output=True, text=True)
-    if p.returncode != rc:
-        fail(f"brisk {' '.join(args)}: exit {p.returncode} (expected {rc})\n{p.stderr}")
-    return p
+    return run_brisk(BRISK, *args, rc=rc)
 
 
 def main():
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
+    fresh_dir(WORK)
     ini = os.path.join(WORK, "exp.ini")
     with open(ini, "w") as f:
         f.write(f"# an experiment\nmodel = {MODEL}\ndata = fashion-mnist\nsamples = 40\ntimesteps = 2\n"

@@ -16,10 +16,11 @@ import csv
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
+
+from clitest import fail, fresh_dir  # noqa: E402
 import time
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
@@ -29,9 +30,6 @@ ARGS = [MODEL, "--data", "fashion-mnist", "--samples", "1000", "--calib-samples"
 TIMES = {"convert_seconds", "run_seconds"}
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
 
 
 def sweep(out, *extra, interrupt=None):
@@ -77,8 +75,7 @@ def manifest_status(folder):
 
 
 def main():
-    shutil.rmtree(WORK, ignore_errors=True)
-    os.makedirs(WORK)
+    fresh_dir(WORK)
     full, part = os.path.join(WORK, "full"), os.path.join(WORK, "interrupted")
 
     rc, out, err = sweep(part, interrupt=signal.SIGINT)

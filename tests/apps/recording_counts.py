@@ -8,23 +8,17 @@ one event per neuron and step in spiking layers, datasets chunked and gzip-compr
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import h5py
 import numpy as np
+from clitest import fail, fresh_dir
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
+fresh_dir(WORK)
 rec, js = os.path.join(WORK, "rec.h5"), os.path.join(WORK, "run.json")
 args = [BRISK, "run", "models/fmnist_cnn.h5", "--method", "rate", "-T", "8", "--data", "fashion-mnist",
         "--samples", "10", "--calib-samples", "100", "--calib-data", "fashion-mnist:test", "--threads", "2"]

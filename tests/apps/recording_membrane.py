@@ -11,31 +11,21 @@ usage: recording_membrane.py BRISK WORKDIR   (run from the source tree)
 import gzip
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 import h5py
 import numpy as np
+from clitest import fail, fresh_dir, run_brisk
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 T, N = 6, 4
 
 
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
 def brisk(*args):
-    p = subprocess.run([BRISK, *args], capture_output=True, text=True)
-    if p.returncode != 0:
-        fail(f"brisk {' '.join(args)}: exit {p.returncode}: {p.stderr}")
-    return p.stdout
+    return run_brisk(BRISK, *args).stdout
 
 
-shutil.rmtree(WORK, ignore_errors=True)
-os.makedirs(WORK)
+fresh_dir(WORK)
 # The first N test images as an .npy pair (the reference reads the same floats).
 root = "/usr/share/datasets/fashion-mnist"
 with gzip.open(os.path.join(root, "t10k-images-idx3-ubyte.gz")) as f:
