@@ -29,7 +29,6 @@ Each run writes a checkpoint (out/train/<stem>.pt, holding the constructor argum
 `--export-only` turns a checkpoint into the HDF5 file with tools/brisk_torch.py's exporter.
 """
 import argparse
-import gzip
 import os
 import sys
 import time
@@ -41,27 +40,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
-
-
-def read_idx(path):
-    """Reads an IDX (gzip) file: magic (2 zero bytes, dtype 0x08, ndim), big-endian dims."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    if raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
-        raise SystemExit(f"{path}: not an unsigned-byte IDX file")
-    ndim = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    return data.reshape(dims)
-
-
-def load_split(split):
-    prefix = "train" if split == "train" else "t10k"
-    x = read_idx(os.path.join(FMNIST_DIR, f"{prefix}-images-idx3-ubyte.gz"))
-    y = read_idx(os.path.join(FMNIST_DIR, f"{prefix}-labels-idx1-ubyte.gz"))
-    x = torch.from_numpy(x.astype(np.float32) / 255.0).unsqueeze(1)  # N,1,28,28
-    return x, torch.from_numpy(y.astype(np.int64))
+from train_fmnist import load_split  # noqa: E402  (the Fashion-MNIST IDX reader)
 
 
 # -- models ---------------------------------------------------------------------------------
