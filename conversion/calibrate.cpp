@@ -236,6 +236,48 @@ void cholesky_solve(const std::vector<double>& a, std::vector<double>& b, std::s
   llt.solveInPlace(B);
 }
 
+// The normal equations (G = sum f f^T, R = sum f z^T) of a least-squares fit of `cout`
+// outputs on feature rows of length D, one accumulator per fixed block of samples.
+struct GramBlock {
+  std::vector<double> g, r;
+  std::vector<std::size_t> nz;  // scratch: the row's nonzero features
+  // Adds the feature row f; its targets are z[o * stride] for o < cout.
+  void add(const double* f, const float* z, std::size_t stride, std::size_t D, std::size_t cout) {
+    nz.clear();
+    for (std::size_t i = 0; i < D; ++i)
+      if (f[i] != 0.0) nz.push_back(i);
+    for (std::size_t i : nz) {
+      double* gi = g.data() + i * D;
+      for (std::size_t j : nz) gi[j] += f[i] * f[j];
+      double* ri = r.data() + i * cout;
+      for (std::size_t o = 0; o < cout; ++o) ri[o] += f[i] * z[o * stride];
+    }
+  }
+};
+
+// Sums the blocks in block order (the result does not depend on the thread count) and
+// solves the ridge problem pulled towards the current weights, (G + rho I) W = R + rho W0,
+// rho = ridge * trace(G) / D. w0(f, o): the current weight of feature f for output o.
+// Returns W, row-major [D][cout].
+template <class W0>
+std::vector<double> solve_ridge(const std::vector<GramBlock>& blocks, std::size_t D, std::size_t cout,
+                                double ridge, W0&& w0) {
+  std::vector<double> g(D * D, 0.0), r(D * cout, 0.0);
+  for (const GramBlock& a : blocks) {
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] += a.g[i];
+    for (std::size_t i = 0; i < r.size(); ++i) r[i] += a.r[i];
+  }
+  double trace = 0;
+  for (std::size_t i = 0; i < D; ++i) trace += g[i * D + i];
+  const double rho = ridge * trace / static_cast<double>(D) + 1e-12;
+  for (std::size_t i = 0; i < D; ++i) {
+    g[i * D + i] += rho;
+    for (std::size_t o = 0; o < cout; ++o) r[i * cout + o] += rho * w0(i, o);
+  }
+  cholesky_solve(g, r, D, cout);
+  return r;
+}
+
 // Fits the layer's weights and bias (ANN units) so that its current on the spiking input
 // rates `x_snn` matches the ANN's pre-activation `z_ann`. The Gram matrix is accumulated
 // over a fixed number of sample blocks and summed in block order (thread-count invariant).
@@ -247,52 +289,27 @@ void fit_weights(Layer& layer, const std::vector<int>& in_shape, const std::vect
   const std::size_t d = layer.weight.size() / cout, D = d + 1;
   const std::size_t positions = n_out / cout;
   constexpr std::size_t kBlocks = 8;
-  struct Acc {
-    std::vector<double> g, r;
-  };
-  std::vector<Acc> acc(kBlocks);
+  std::vector<GramBlock> acc(kBlocks);
   // Fixed blocks of samples, summed in block order: the sums do not depend on the threads.
   parallel_for(threads, kBlocks, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b != b1; ++b) {
-      Acc& a = acc[b];
+      GramBlock& a = acc[b];
       a.g.assign(D * D, 0.0);
       a.r.assign(D * cout, 0.0);
       std::vector<double> phi;
-      std::vector<std::size_t> nz;
       for (std::size_t s = b * samples / kBlocks; s < (b + 1) * samples / kBlocks; ++s) {
         const float* z = z_ann.data() + s * n_out;
         for_each_row(layer, in_shape, x_snn.data() + s * n_in, phi, [&](const std::vector<double>& f, std::size_t pos) {
-          nz.clear();
-          for (std::size_t i = 0; i < D; ++i)
-            if (f[i] != 0.0) nz.push_back(i);
-          for (std::size_t i : nz) {
-            double* gi = a.g.data() + i * D;
-            for (std::size_t j : nz) gi[j] += f[i] * f[j];
-            double* ri = a.r.data() + i * cout;
-            for (std::size_t o = 0; o < cout; ++o) ri[o] += f[i] * z[o * positions + pos];
-          }
+          a.add(f.data(), z + pos, positions, D, cout);
         });
       }
     }
   });
-  std::vector<double> g(D * D, 0.0), r(D * cout, 0.0);
-  for (const Acc& a : acc) {
-    for (std::size_t i = 0; i < g.size(); ++i) g[i] += a.g[i];
-    for (std::size_t i = 0; i < r.size(); ++i) r[i] += a.r[i];
-  }
-  double trace = 0;
-  for (std::size_t i = 0; i < D; ++i) trace += g[i * D + i];
-  const double rho = ridge * trace / static_cast<double>(D) + 1e-12;
-  // Pull towards the current weights: (G + rho I) W = R + rho W0.
-  auto w0 = [&](std::size_t f, std::size_t o) -> double {
+  // Pull towards the current weights.
+  const std::vector<double> r = solve_ridge(acc, D, cout, ridge, [&](std::size_t f, std::size_t o) -> double {
     if (f == d) return layer.bias.empty() ? 0.0 : layer.bias[o];
     return layer.op == OpKind::Dense ? layer.weight[f * cout + o] : layer.weight[o * d + f];
-  };
-  for (std::size_t i = 0; i < D; ++i) {
-    g[i * D + i] += rho;
-    for (std::size_t o = 0; o < cout; ++o) r[i * cout + o] += rho * w0(i, o);
-  }
-  cholesky_solve(g, r, D, cout);
+  });
   layer.bias.resize(cout);
   for (std::size_t o = 0; o < cout; ++o) {
     layer.bias[o] = static_cast<float>(r[d * cout + o]);
@@ -326,17 +343,13 @@ void fit_joint(std::vector<JointSynapse>& syn, std::vector<float>& bias, std::si
   }
   const std::size_t D = d + 1, n_out = cout * positions;
   constexpr std::size_t kBlocks = 8;
-  struct Acc {
-    std::vector<double> g, r;
-  };
-  std::vector<Acc> acc(kBlocks);
+  std::vector<GramBlock> acc(kBlocks);
   parallel_for(threads, kBlocks, 1, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t b = b0; b != b1; ++b) {
-      Acc& a = acc[b];
+      GramBlock& a = acc[b];
       a.g.assign(D * D, 0.0);
       a.r.assign(D * cout, 0.0);
       std::vector<double> phi, rows(positions * D);
-      std::vector<std::size_t> nz;
       for (std::size_t s = b * samples / kBlocks; s < (b + 1) * samples / kBlocks; ++s) {
         std::fill(rows.begin(), rows.end(), 0.0);
         for (std::size_t k = 0; k < syn.size(); ++k) {
@@ -350,27 +363,11 @@ void fit_joint(std::vector<JointSynapse>& syn, std::vector<float>& bias, std::si
         for (std::size_t pos = 0; pos < positions; ++pos) {
           double* f = rows.data() + pos * D;
           f[d] = 1.0;
-          nz.clear();
-          for (std::size_t i = 0; i < D; ++i)
-            if (f[i] != 0.0) nz.push_back(i);
-          for (std::size_t i : nz) {
-            double* gi = a.g.data() + i * D;
-            for (std::size_t j : nz) gi[j] += f[i] * f[j];
-            double* ri = a.r.data() + i * cout;
-            for (std::size_t o = 0; o < cout; ++o) ri[o] += f[i] * z[o * positions + pos];
-          }
+          a.add(f, z + pos, positions, D, cout);
         }
       }
     }
   });
-  std::vector<double> g(D * D, 0.0), r(D * cout, 0.0);
-  for (const Acc& a : acc) {
-    for (std::size_t i = 0; i < g.size(); ++i) g[i] += a.g[i];
-    for (std::size_t i = 0; i < r.size(); ++i) r[i] += a.r[i];
-  }
-  double trace = 0;
-  for (std::size_t i = 0; i < D; ++i) trace += g[i * D + i];
-  const double rho = ridge * trace / static_cast<double>(D) + 1e-12;
   auto weight = [&](std::size_t f, std::size_t o) -> float& {
     std::size_t k = 0;
     while (k + 1 < syn.size() && f >= off[k + 1]) ++k;
@@ -379,11 +376,9 @@ void fit_joint(std::vector<JointSynapse>& syn, std::vector<float>& bias, std::si
     return l.op == OpKind::Dense ? l.weight[fk * cout + o] : l.weight[o * dims[k] + fk];
   };
   if (bias.empty()) bias.assign(cout, 0.0f);
-  for (std::size_t i = 0; i < D; ++i) {
-    g[i * D + i] += rho;
-    for (std::size_t o = 0; o < cout; ++o) r[i * cout + o] += rho * (i == d ? bias[o] : weight(i, o));
-  }
-  cholesky_solve(g, r, D, cout);
+  const std::vector<double> r = solve_ridge(acc, D, cout, ridge, [&](std::size_t i, std::size_t o) -> double {
+    return i == d ? bias[o] : weight(i, o);
+  });
   for (std::size_t o = 0; o < cout; ++o) {
     bias[o] = static_cast<float>(r[d * cout + o]);
     for (std::size_t f = 0; f < d; ++f) weight(f, o) = static_cast<float>(r[f * cout + o]);
