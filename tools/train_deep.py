@@ -40,7 +40,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from train_fmnist import load_split  # noqa: E402  (the Fashion-MNIST IDX reader)
+from train_fmnist import evaluate, load_split  # noqa: E402  (the IDX reader, test accuracy)
 
 
 # -- models ---------------------------------------------------------------------------------
@@ -159,15 +159,6 @@ def augment(xb, gen, pad=2):
     flip = torch.rand(n, generator=gen) < 0.5
     out = torch.where(flip[:, None, None], out.flip(2), out)
     return out.unsqueeze(1)
-
-
-def evaluate(model, x, y, batch=1000):
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for i in range(0, len(x), batch):
-            correct += (model(x[i:i + batch]).argmax(1) == y[i:i + batch]).sum().item()
-    return 100.0 * correct / len(x)
 
 
 def activation_percentiles(model, x, pct):
