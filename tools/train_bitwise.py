@@ -275,49 +275,50 @@ def make_teacher():
 
 
 def _cut_thresholds(s_sorted, pos):
-    """Integer thresholds for cut positions `pos` (per column) in the ascending sums
-    `s_sorted` [N][C]: the value halfway between the sums on either side of the cut.
+    """Integer thresholds for cut positions `pos` (per row) in the ascending sums
+    `s_sorted` [C][N]: the value halfway between the sums on either side of the cut.
     Returns (hi, lo) where hi puts samples pos.. at or above it (z >= hi) and lo puts
     samples ..pos-1 at or below it (z <= lo)."""
-    n = s_sorted.shape[0]
-    cols = np.arange(s_sorted.shape[1])
-    below = s_sorted[np.clip(pos - 1, 0, n - 1), cols]
-    above = s_sorted[np.clip(pos, 0, n - 1), cols]
+    n = s_sorted.shape[1]
+    rows = np.arange(s_sorted.shape[0])
+    below = s_sorted[rows, np.clip(pos - 1, 0, n - 1)]
+    above = s_sorted[rows, np.clip(pos, 0, n - 1)]
     mid2 = below + above                                   # twice the midpoint, an integer
     hi = np.floor(mid2 / 2.0) + 1.0
     lo = np.ceil(mid2 / 2.0) - 1.0
-    hi = np.where(pos == 0, s_sorted[0], np.where(pos == n, s_sorted[-1] + 1.0, hi))
-    lo = np.where(pos == 0, s_sorted[0] - 1.0, np.where(pos == n, s_sorted[-1], lo))
+    hi = np.where(pos == 0, s_sorted[:, 0], np.where(pos == n, s_sorted[:, -1] + 1.0, hi))
+    lo = np.where(pos == 0, s_sorted[:, 0] - 1.0, np.where(pos == n, s_sorted[:, -1], lo))
     return hi, lo
 
 
 def best_ternary_thresholds(s, p):
-    """For integer sums s [N][C] and target probabilities p [N][C][3] of -1 / 0 / +1 per
-    sample and column, the thresholds (hi, lo) of `+1 iff s >= hi, -1 iff s <= lo, else 0`
-    that maximize the expected agreement sum_n p[n, out(s[n])]; returns (hi, lo, agreement).
+    """For integer sums s [C][N] and target probabilities p [C][N][3] of -1 / 0 / +1 per
+    column (neuron and weight count) and sample, the thresholds (hi, lo) of `+1 iff s >= hi,
+    -1 iff s <= lo, else 0` that maximize the expected agreement sum_n p[n, out(s[n])];
+    returns (hi, lo, agreement) per column.
 
     Exact search over all threshold pairs (Alemdar et al.'s, by prefix sums): with the
     samples sorted by s, i samples at -1 and j - i at 0 (i <= j, cuts only between distinct
     sums) agree A(i, j) = f(i) + g(j) + P+(N), f(i) = P-(i) - P0(i), g(j) = P0(j) - P+(j)
     (P: prefix sums), maximized by a running maximum of f."""
-    n, c = s.shape
-    order = np.argsort(s, axis=0, kind="stable")
-    ss = np.take_along_axis(s, order, axis=0)
-    zero = np.zeros((1, c))
-    pref = [np.concatenate([zero, np.cumsum(np.take_along_axis(p[:, :, k], order, axis=0),
-                                            axis=0)]) for k in range(3)]
-    valid = np.ones((n + 1, c), dtype=bool)
-    valid[1:n] = ss[1:] > ss[:-1]
+    c, n = s.shape
+    order = np.argsort(s, axis=1, kind="stable")
+    ss = np.take_along_axis(s, order, axis=1)
+    zero = np.zeros((c, 1))
+    pref = [np.concatenate([zero, np.cumsum(np.take_along_axis(p[:, :, k], order, axis=1),
+                                            axis=1)], axis=1) for k in range(3)]
+    valid = np.ones((c, n + 1), dtype=bool)
+    valid[:, 1:n] = ss[:, 1:] > ss[:, :-1]
     f = np.where(valid, pref[0] - pref[1], -np.inf)
     g = np.where(valid, pref[1] - pref[2], -np.inf)
-    run = np.maximum.accumulate(f, axis=0)
-    idx = np.where(f == run, np.arange(n + 1)[:, None], 0)
-    arg = np.maximum.accumulate(idx, axis=0)
+    run = np.maximum.accumulate(f, axis=1)
+    idx = np.where(f == run, np.arange(n + 1)[None, :], 0)
+    arg = np.maximum.accumulate(idx, axis=1)
     total = run + g
-    j = np.argmax(total, axis=0)
-    cols = np.arange(c)
-    i = arg[j, cols]
-    agreement = total[j, cols] + pref[2][n]
+    j = np.argmax(total, axis=1)
+    rows = np.arange(c)
+    i = arg[rows, j]
+    agreement = total[rows, j] + pref[2][:, n]
     hi, _ = _cut_thresholds(ss, j)
     _, lo = _cut_thresholds(ss, i)
     return hi, lo, agreement
@@ -334,7 +335,8 @@ def fit_student_hidden(x_int, probs, w_teacher, keep_grid, log, name, block=128)
     order = np.argsort(-np.abs(w_teacher), axis=1, kind="stable")
     rank[np.arange(n_out)[:, None], order] = np.arange(n_in)[None, :]
     sign = np.sign(w_teacher)
-    xf = x_int.astype(np.float32)
+    xt = np.ascontiguousarray(x_int.T.astype(np.float32))            # [in][N]
+    probs_t = np.ascontiguousarray(probs.transpose(1, 0, 2))          # [out][N][3]
     best = dict(agreement=np.full(n_out, -np.inf), count=np.zeros(n_out, dtype=np.int64),
                 hi=np.zeros(n_out), lo=np.zeros(n_out))
     columns = [(o, k) for o in range(n_out) for k in counts]
@@ -343,9 +345,9 @@ def fit_student_hidden(x_int, probs, w_teacher, keep_grid, log, name, block=128)
         cols = columns[b:b + block]
         o_idx = np.array([o for o, _ in cols])
         k_idx = np.array([k for _, k in cols])
-        m = (sign[o_idx] * (rank[o_idx] < k_idx[:, None])).T.astype(np.float32)  # [in][C]
-        s = (xf @ m).astype(np.float64)   # exact: integers below 2^24
-        hi, lo, agr = best_ternary_thresholds(s, probs[:, o_idx, :])
+        m = (sign[o_idx] * (rank[o_idx] < k_idx[:, None])).astype(np.float32)  # [C][in]
+        s = (m @ xt).astype(np.float64)   # [C][N], exact: integers below 2^24
+        hi, lo, agr = best_ternary_thresholds(s, probs_t[o_idx])
         for c, o in enumerate(o_idx):
             if agr[c] > best["agreement"][o]:
                 best["agreement"][o] = agr[c]
