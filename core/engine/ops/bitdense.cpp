@@ -315,58 +315,84 @@ BRISK_TARGET_AVX512 void bit_planes_lut512_t(float* v, const std::uint64_t* plan
 }
 
 // AVX-512 with VPOPCNTQ (AVX512_VPOPCNTDQ): one popcount instruction per 8 words.
-// Per vector of 8 outputs, input word j outer and the Bits planes inner: the two weight
-// vectors of word j are loaded once for all planes, each plane keeps its count in a
-// register (c[k], Bits <= 8 of them), and z = sum_k c[k] << k at the end. Words where no
-// plane has a bit (64 inputs at level 0) add nothing and are skipped (listed once per
-// call when there are at most 64 words, else every word is visited).
+// Per block of 16 outputs (two vectors of 8), input word j outer and the Bits planes inner:
+// each plane word is broadcast once for both vectors, the weight vectors of word j are
+// loaded once for all planes, each plane keeps its counts in registers (c0[k], c1[k]),
+// and z = sum_k c[k] << k at the end (integers: the order of the sums does not matter).
+// Words where no plane has a bit (64 inputs at level 0) add nothing and are skipped
+// (listed once per call when there are at most kListed words, else all are visited).
 #define BRISK_TARGET_VPOPCNT __attribute__((target("avx512f,avx512bw,avx512vpopcntdq,popcnt")))
 template <bool Ternary, int Bits>
-BRISK_TARGET_VPOPCNT void bit_planes_vpopcnt_t(float* v, const std::uint64_t* planes,
-                                               const std::uint64_t* wpos, const std::uint64_t* wneg,
-                                               int words, int out, std::int64_t xsum) {
-  const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
-  std::uint8_t live[64];
-  std::size_t nlive = 0;
-  const bool listed = W <= 64;
-  if (listed)
-    for (std::size_t j = 0; j < W; ++j) {
-      std::uint64_t any = 0;
-      for (int k = 0; k < Bits; ++k) any |= planes[static_cast<std::size_t>(k) * W + j];
-      live[nlive] = static_cast<std::uint8_t>(j);
-      nlive += any != 0;
-    }
-  const std::size_t visits = listed ? nlive : W;
-  for (std::size_t o = 0; o < O; o += 8) {
-    const std::size_t lanes = std::min<std::size_t>(8, O - o);
-    const auto m = static_cast<__mmask8>((1u << lanes) - 1);
-    __m512i c[Bits];
-    for (int k = 0; k < Bits; ++k) c[k] = _mm512_setzero_si512();
+BRISK_TARGET_VPOPCNT inline void add_plane_counts(float* v, std::size_t lanes, const __m512i* c,
+                                                  std::int64_t xsum) {
+  __m512i z = c[0];
+  for (int k = 1; k < Bits; ++k) z = _mm512_add_epi64(z, _mm512_slli_epi64(c[k], static_cast<unsigned>(k)));
+  if constexpr (!Ternary)
+    z = _mm512_sub_epi64(_mm512_slli_epi64(z, 1), _mm512_set1_epi64(static_cast<long long>(xsum)));
+  alignas(32) float f[8];  // exact: |z| < 2^24
+  _mm256_store_ps(f, _mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(z)));
+  for (std::size_t l = 0; l < lanes; ++l) v[l] += f[l];
+}
+template <bool Ternary, int Bits, class Word>
+BRISK_TARGET_VPOPCNT inline void bit_planes_vpopcnt_words(float* v, const std::uint64_t* planes,
+                                                          const std::uint64_t* wpos,
+                                                          const std::uint64_t* wneg, std::size_t W,
+                                                          std::size_t O, std::int64_t xsum,
+                                                          std::size_t visits, Word word) {
+  for (std::size_t o = 0; o < O; o += 16) {
+    const std::size_t lanes0 = std::min<std::size_t>(8, O - o);
+    const std::size_t lanes1 = O - o > 8 ? std::min<std::size_t>(8, O - o - 8) : 0;
+    const auto m0 = static_cast<__mmask8>((1u << lanes0) - 1);
+    const auto m1 = static_cast<__mmask8>((1u << lanes1) - 1);  // 0: nothing loaded
+    __m512i c0[Bits], c1[Bits];
+    for (int k = 0; k < Bits; ++k) c0[k] = c1[k] = _mm512_setzero_si512();
     for (std::size_t e = 0; e < visits; ++e) {
-      const std::size_t j = listed ? live[e] : e;
-      const __m512i wp = _mm512_maskz_loadu_epi64(m, wpos + j * O + o);
+      const std::size_t j = word(e);
+      const std::uint64_t* wp = wpos + j * O + o;
+      const __m512i wp0 = _mm512_maskz_loadu_epi64(m0, wp), wp1 = _mm512_maskz_loadu_epi64(m1, wp + 8);
       if constexpr (Ternary) {
-        const __m512i wn = _mm512_maskz_loadu_epi64(m, wneg + j * O + o);
+        const std::uint64_t* wn = wneg + j * O + o;
+        const __m512i wn0 = _mm512_maskz_loadu_epi64(m0, wn), wn1 = _mm512_maskz_loadu_epi64(m1, wn + 8);
         for (int k = 0; k < Bits; ++k) {
           const __m512i p = _mm512_set1_epi64(static_cast<long long>(planes[static_cast<std::size_t>(k) * W + j]));
-          c[k] = _mm512_sub_epi64(_mm512_add_epi64(c[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp))),
-                                  _mm512_popcnt_epi64(_mm512_and_si512(p, wn)));
+          c0[k] = _mm512_sub_epi64(_mm512_add_epi64(c0[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp0))),
+                                   _mm512_popcnt_epi64(_mm512_and_si512(p, wn0)));
+          c1[k] = _mm512_sub_epi64(_mm512_add_epi64(c1[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp1))),
+                                   _mm512_popcnt_epi64(_mm512_and_si512(p, wn1)));
         }
       } else {
         for (int k = 0; k < Bits; ++k) {
           const __m512i p = _mm512_set1_epi64(static_cast<long long>(planes[static_cast<std::size_t>(k) * W + j]));
-          c[k] = _mm512_add_epi64(c[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp)));
+          c0[k] = _mm512_add_epi64(c0[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp0)));
+          c1[k] = _mm512_add_epi64(c1[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp1)));
         }
       }
     }
-    __m512i z = c[0];
-    for (int k = 1; k < Bits; ++k) z = _mm512_add_epi64(z, _mm512_slli_epi64(c[k], static_cast<unsigned>(k)));
-    if constexpr (!Ternary)
-      z = _mm512_sub_epi64(_mm512_slli_epi64(z, 1), _mm512_set1_epi64(static_cast<long long>(xsum)));
-    alignas(32) float f[8];  // exact: |z| < 2^24
-    _mm256_store_ps(f, _mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(z)));
-    for (std::size_t l = 0; l < lanes; ++l) v[o + l] += f[l];
+    add_plane_counts<Ternary, Bits>(v + o, lanes0, c0, xsum);
+    if (lanes1) add_plane_counts<Ternary, Bits>(v + o + 8, lanes1, c1, xsum);
   }
+}
+template <bool Ternary, int Bits>
+BRISK_TARGET_VPOPCNT void bit_planes_vpopcnt_t(float* v, const std::uint64_t* planes,
+                                               const std::uint64_t* wpos, const std::uint64_t* wneg,
+                                               int words, int out, std::int64_t xsum) {
+  constexpr std::size_t kListed = 256;
+  const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
+  if (W > kListed) {
+    bit_planes_vpopcnt_words<Ternary, Bits>(v, planes, wpos, wneg, W, O, xsum, W,
+                                            [](std::size_t e) { return e; });
+    return;
+  }
+  std::uint16_t live[kListed];
+  std::size_t nlive = 0;
+  for (std::size_t j = 0; j < W; ++j) {
+    std::uint64_t any = 0;
+    for (int k = 0; k < Bits; ++k) any |= planes[static_cast<std::size_t>(k) * W + j];
+    live[nlive] = static_cast<std::uint16_t>(j);
+    nlive += any != 0;
+  }
+  bit_planes_vpopcnt_words<Ternary, Bits>(v, planes, wpos, wneg, W, O, xsum, nlive,
+                                          [&live](std::size_t e) { return static_cast<std::size_t>(live[e]); });
 }
 template <bool Ternary>
 BRISK_TARGET_VPOPCNT void bit_planes_vpopcnt_bits(float* v, const std::uint64_t* planes, int bits,
