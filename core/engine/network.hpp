@@ -73,8 +73,9 @@ struct PlanLayer {
   // window weight, so an event is one indexed add (empty: walk the taps).
   std::vector<std::int32_t> pool_target;
   std::vector<float> pool_weight;
-  // BitDense: per output two bit planes of the weights (ops/bitdense.hpp), words per plane,
-  // and whether the layer is binary (XNOR/popcount when every input fires).
+  // BitDense: the weights' two bit planes, word-major (+1 words, then -1 words, bit_words
+  // x c each; ops/bitdense.hpp), words per plane, and whether the layer is binary
+  // (XNOR/popcount when every input fires).
   std::vector<std::uint64_t> bits;
   int bit_words = 0;
   bool bit_binary = false;

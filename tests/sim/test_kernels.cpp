@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <cstring>
 #include <random>
 #include <string>
@@ -368,4 +369,42 @@ TEST_CASE("add_into: every Isa variant equals the scalar sum bitwise, ragged len
       CHECK(same_bits(pub, expect));
     }
   });
+}
+
+TEST_CASE("scale_round: every Isa variant equals std::nearbyint(x * scale) bitwise (ties, signs, big values, ragged lengths)") {
+  // Values whose products are exact ties (k + 1/2), near ties, negative (-0.3 -> -0), at and
+  // beyond 2^23 (already integers), infinities; NaN stays a NaN.
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> special{0.0f, -0.0f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 0.49999997f, -0.3f,
+                             254.5f, 255.0f, 8388607.5f, 8388608.0f, 8388609.0f, -8388609.0f, 1e30f,
+                             -1e30f, inf, -inf};
+  bool checked_nan = false;
+  for_each_isa([&](Isa isa) {
+    std::mt19937 rng(29);
+    std::uniform_real_distribution<float> u(-300.0f, 300.0f);
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 15u, 16u, 17u, 20u, 33u, 100u, 784u, 1023u}) {
+      for (float scale : {1.0f, 255.0f, 0.5f}) {
+        CAPTURE(n);
+        CAPTURE(scale);
+        std::vector<float> x(n);
+        for (std::size_t i = 0; i < n; ++i)
+          x[i] = i < special.size() && scale == 1.0f ? special[i]
+                 : rng() % 4 == 0                  ? std::floor(u(rng)) + 0.5f  // ties at scale 1
+                                                   : u(rng) / (scale == 255.0f ? 255.0f : 1.0f);
+        std::vector<float> expect(n), got(n, 7.0f), pub(n, 7.0f), ref(n, 7.0f);
+        for (std::size_t i = 0; i < n; ++i) expect[i] = std::nearbyint(x[i] * scale);  // written here
+        kernels::scale_round_variants[isa](got.data(), x.data(), scale, n);
+        kernels::scale_round(pub.data(), x.data(), scale, n);
+        kernels::scale_round_ref(ref.data(), x.data(), scale, n);
+        CHECK(same_bits(got, expect));
+        CHECK(same_bits(pub, expect));
+        CHECK(same_bits(ref, expect));
+      }
+    }
+    std::vector<float> nan{std::numeric_limits<float>::quiet_NaN()}, out{0.0f};
+    kernels::scale_round_variants[isa](out.data(), nan.data(), 255.0f, 1);
+    CHECK(std::isnan(out[0]));
+    checked_nan = true;
+  });
+  CHECK(checked_nan);
 }

@@ -1,5 +1,9 @@
 #include <brisk/core/engine/kernels/vector.hpp>
 
+#include <brisk/core/base/intrinsics.hpp>
+
+#include <cmath>
+
 #include <brisk/core/base/isa.hpp>
 #include <brisk/core/engine/ops/kernels_isa.hpp>
 
@@ -24,10 +28,58 @@ BRISK_TARGET_AVX512 void add_into_avx512(float* v, const float* a, std::size_t n
 }
 #endif
 
+// Baseline (SSE2 has no rounding instruction): below 2^23 adding and subtracting 2^23
+// rounds to an integer in the default mode; from 2^23 on (and NaN) x is kept; the sign is
+// copied back (-0.3 -> -0). Both arms computed, then selected.
+void scale_round_baseline(float* out, const float* x, float scale, std::size_t n) {
+  const float big = 8388608.0f;  // 2^23
+  for (std::size_t i = 0; i < n; ++i) {
+    const float y = x[i] * scale;
+    const float a = std::fabs(y);
+    const float rounded = (a + big) - big;
+    out[i] = std::copysign(a < big ? rounded : a, y);
+  }
+}
+
+#if BRISK_ISA_VARIANTS
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as at the #include above
+#pragma GCC diagnostic ignored "-Wuninitialized"
+BRISK_TARGET_AVX2 void scale_round_avx2(float* out, const float* x, float scale, std::size_t n) {
+  const __m256 s = _mm256_set1_ps(scale);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), s),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  for (; i < n; ++i) out[i] = std::nearbyint(x[i] * scale);
+}
+
+BRISK_TARGET_AVX512 void scale_round_avx512(float* out, const float* x, float scale, std::size_t n) {
+  const __m512 s = _mm512_set1_ps(scale);
+  for (std::size_t i = 0; i < n; i += 16) {
+    const auto m = static_cast<__mmask16>(n - i >= 16 ? 0xffffu : (1u << (n - i)) - 1u);
+    const __m512 y = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), s);
+    _mm512_mask_storeu_ps(out + i, m, _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+}
+#pragma GCC diagnostic pop
+#endif
+
 }  // namespace
 
 const IsaTable<AddIntoFn> add_into_variants =
     BRISK_ISA_TABLE(add_into_baseline, add_into_avx2, add_into_avx512);
+const IsaTable<ScaleRoundFn> scale_round_variants =
+    BRISK_ISA_TABLE(scale_round_baseline, scale_round_avx2, scale_round_avx512);
+
+void scale_round(float* out, const float* x, float scale, std::size_t n) {
+  static const ScaleRoundFn best = scale_round_variants.best();
+  best(out, x, scale, n);
+}
+
+void scale_round_ref(float* out, const float* x, float scale, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) out[i] = std::nearbyint(x[i] * scale);
+}
 
 void add_into(float* v, const float* a, std::size_t n) {
   static const AddIntoFn best = add_into_variants.best();

@@ -35,48 +35,116 @@ namespace {
 
 __attribute__((always_inline)) inline void bit_dense_body(float* v, const std::uint64_t* xp,
                                                           const std::uint64_t* xn,
-                                                          const std::uint64_t* wbits, int words,
+                                                          const std::uint64_t* wpos,
+                                                          const std::uint64_t* wneg, int words,
                                                           int out) {
-  const std::size_t W = static_cast<std::size_t>(words);
-  for (int o = 0; o < out; ++o) {
-    const std::uint64_t* wp = wbits + 2 * static_cast<std::size_t>(o) * W;
-    const std::uint64_t* wn = wp + W;
+  const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
+  for (std::size_t o = 0; o < O; ++o) {
     long long z = 0;
-    for (std::size_t k = 0; k < W; ++k)
-      z += __builtin_popcountll((xp[k] & wp[k]) | (xn[k] & wn[k])) -
-           __builtin_popcountll((xp[k] & wn[k]) | (xn[k] & wp[k]));
+    for (std::size_t k = 0; k < W; ++k) {
+      const std::uint64_t wp = wpos[k * O + o], wn = wneg[k * O + o];
+      z += __builtin_popcountll((xp[k] & wp) | (xn[k] & wn)) -
+           __builtin_popcountll((xp[k] & wn) | (xn[k] & wp));
+    }
     v[o] += static_cast<float>(z);
   }
 }
 
 __attribute__((always_inline)) inline void bit_dense_xnor_body(float* v, const std::uint64_t* xp,
-                                                               const std::uint64_t* wbits,
+                                                               const std::uint64_t* wpos,
                                                                int words, int n_in, int out) {
-  const std::size_t W = static_cast<std::size_t>(words);
-  for (int o = 0; o < out; ++o) {
-    const std::uint64_t* wp = wbits + 2 * static_cast<std::size_t>(o) * W;
+  const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
+  for (std::size_t o = 0; o < O; ++o) {
     long long mismatch = 0;
-    for (std::size_t k = 0; k < W; ++k) mismatch += __builtin_popcountll(xp[k] ^ wp[k]);
+    for (std::size_t k = 0; k < W; ++k) mismatch += __builtin_popcountll(xp[k] ^ wpos[k * O + o]);
     v[o] += static_cast<float>(n_in - 2 * mismatch);
   }
 }
 
-#define BRISK_BITDENSE_VARIANTS(ATTR, SUFFIX)                                                  \
-  ATTR void bit_dense_##SUFFIX(float* v, const std::uint64_t* xp, const std::uint64_t* xn,     \
-                               const std::uint64_t* wbits, int words, int out) {               \
-    bit_dense_body(v, xp, xn, wbits, words, out);                                              \
-  }                                                                                            \
-  ATTR void bit_dense_xnor_##SUFFIX(float* v, const std::uint64_t* xp,                         \
-                                    const std::uint64_t* wbits, int words, int n_in, int out) { \
-    bit_dense_xnor_body(v, xp, wbits, words, n_in, out);                                       \
+#define BRISK_BITDENSE_VARIANTS(ATTR, SUFFIX)                                                   \
+  ATTR void bit_dense_##SUFFIX(float* v, const std::uint64_t* xp, const std::uint64_t* xn,      \
+                               const std::uint64_t* wpos, const std::uint64_t* wneg, int words, \
+                               int out) {                                                       \
+    bit_dense_body(v, xp, xn, wpos, wneg, words, out);                                          \
+  }                                                                                             \
+  ATTR void bit_dense_xnor_##SUFFIX(float* v, const std::uint64_t* xp,                          \
+                                    const std::uint64_t* wpos, int words, int n_in, int out) {  \
+    bit_dense_xnor_body(v, xp, wpos, words, n_in, out);                                         \
   }
 
 BRISK_BITDENSE_VARIANTS(, baseline)
 #if BRISK_ISA_VARIANTS
 BRISK_BITDENSE_VARIANTS(BRISK_TARGET_AVX2, avx2)
-BRISK_BITDENSE_VARIANTS(BRISK_TARGET_AVX512, avx512)
-#endif
+BRISK_BITDENSE_VARIANTS(BRISK_TARGET_AVX512, scalar512)
 #undef BRISK_BITDENSE_VARIANTS
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // as at the #include above
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// AVX-512 with VPOPCNTQ: 8 outputs per vector (the word-major weights of word k of outputs
+// o .. o + 7 are one load), the input words broadcast; the integer counts in 64-bit lanes.
+#define BRISK_TARGET_VPOPCNT __attribute__((target("avx512f,avx512bw,avx512vpopcntdq,popcnt")))
+BRISK_TARGET_VPOPCNT inline void add_counts(float* v, std::size_t lanes, __m512i z) {
+  alignas(32) float f[8];  // exact: |z| <= n_in < 2^24
+  _mm256_store_ps(f, _mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(z)));
+  for (std::size_t l = 0; l < lanes; ++l) v[l] += f[l];
+}
+BRISK_TARGET_VPOPCNT void bit_dense_vpop(float* v, const std::uint64_t* xp, const std::uint64_t* xn,
+                                         const std::uint64_t* wpos, const std::uint64_t* wneg,
+                                         int words, int out) {
+  const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
+  for (std::size_t o = 0; o < O; o += 8) {
+    const std::size_t lanes = std::min<std::size_t>(8, O - o);
+    const auto m = static_cast<__mmask8>((1u << lanes) - 1);
+    __m512i z = _mm512_setzero_si512();
+    for (std::size_t k = 0; k < W; ++k) {
+      const __m512i p = _mm512_set1_epi64(static_cast<long long>(xp[k]));
+      const __m512i n = _mm512_set1_epi64(static_cast<long long>(xn[k]));
+      const __m512i wp = _mm512_maskz_loadu_epi64(m, wpos + k * O + o);
+      const __m512i wn = _mm512_maskz_loadu_epi64(m, wneg + k * O + o);
+      const __m512i agree = _mm512_or_si512(_mm512_and_si512(p, wp), _mm512_and_si512(n, wn));
+      const __m512i differ = _mm512_or_si512(_mm512_and_si512(p, wn), _mm512_and_si512(n, wp));
+      z = _mm512_sub_epi64(_mm512_add_epi64(z, _mm512_popcnt_epi64(agree)), _mm512_popcnt_epi64(differ));
+    }
+    add_counts(v + o, lanes, z);
+  }
+}
+BRISK_TARGET_VPOPCNT void bit_dense_xnor_vpop(float* v, const std::uint64_t* xp, const std::uint64_t* wpos,
+                                              int words, int n_in, int out) {
+  const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
+  for (std::size_t o = 0; o < O; o += 8) {
+    const std::size_t lanes = std::min<std::size_t>(8, O - o);
+    const auto m = static_cast<__mmask8>((1u << lanes) - 1);
+    __m512i mismatch = _mm512_setzero_si512();
+    for (std::size_t k = 0; k < W; ++k) {
+      const __m512i p = _mm512_set1_epi64(static_cast<long long>(xp[k]));
+      mismatch = _mm512_add_epi64(
+          mismatch, _mm512_popcnt_epi64(_mm512_xor_si512(p, _mm512_maskz_loadu_epi64(m, wpos + k * O + o))));
+    }
+    add_counts(v + o, lanes,
+               _mm512_sub_epi64(_mm512_set1_epi64(n_in), _mm512_slli_epi64(mismatch, 1)));
+  }
+}
+#undef BRISK_TARGET_VPOPCNT
+#pragma GCC diagnostic pop
+
+// The AVX-512 slot: VPOPCNTQ where the CPU has it, the scalar loops otherwise.
+BRISK_TARGET_AVX512 void bit_dense_avx512(float* v, const std::uint64_t* xp, const std::uint64_t* xn,
+                                          const std::uint64_t* wpos, const std::uint64_t* wneg,
+                                          int words, int out) {
+  static const bool vpop = cpu_has_vpopcnt();
+  if (vpop) bit_dense_vpop(v, xp, xn, wpos, wneg, words, out);
+  else bit_dense_scalar512(v, xp, xn, wpos, wneg, words, out);
+}
+BRISK_TARGET_AVX512 void bit_dense_xnor_avx512(float* v, const std::uint64_t* xp, const std::uint64_t* wpos,
+                                               int words, int n_in, int out) {
+  static const bool vpop = cpu_has_vpopcnt();
+  if (vpop) bit_dense_xnor_vpop(v, xp, wpos, words, n_in, out);
+  else bit_dense_xnor_scalar512(v, xp, wpos, words, n_in, out);
+}
+#else
+#undef BRISK_BITDENSE_VARIANTS
+#endif
 
 // --- The analog first layer: level bit planes (bit_planes_dense, pack_level_planes). ---
 
@@ -247,39 +315,105 @@ BRISK_TARGET_AVX512 void bit_planes_lut512_t(float* v, const std::uint64_t* plan
 }
 
 // AVX-512 with VPOPCNTQ (AVX512_VPOPCNTDQ): one popcount instruction per 8 words.
+// Per block of 16 outputs (two vectors of 8), input word j outer and the Bits planes inner:
+// each plane word is broadcast once for both vectors, the weight vectors of word j are
+// loaded once for all planes, each plane keeps its counts in registers (c0[k], c1[k]),
+// and z = sum_k c[k] << k at the end (integers: the order of the sums does not matter).
+// Words where no plane has a bit (64 inputs at level 0) add nothing and are skipped
+// (listed once per call when there are at most kListed words, else all are visited).
 #define BRISK_TARGET_VPOPCNT __attribute__((target("avx512f,avx512bw,avx512vpopcntdq,popcnt")))
-template <bool Ternary>
-BRISK_TARGET_VPOPCNT void bit_planes_vpopcnt_t(float* v, const std::uint64_t* planes, int bits,
+template <bool Ternary, int Bits>
+BRISK_TARGET_VPOPCNT inline void add_plane_counts(float* v, std::size_t lanes, const __m512i* c,
+                                                  std::int64_t xsum) {
+  __m512i z = c[0];
+  for (int k = 1; k < Bits; ++k) z = _mm512_add_epi64(z, _mm512_slli_epi64(c[k], static_cast<unsigned>(k)));
+  if constexpr (!Ternary)
+    z = _mm512_sub_epi64(_mm512_slli_epi64(z, 1), _mm512_set1_epi64(static_cast<long long>(xsum)));
+  alignas(32) float f[8];  // exact: |z| < 2^24
+  _mm256_store_ps(f, _mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(z)));
+  for (std::size_t l = 0; l < lanes; ++l) v[l] += f[l];
+}
+template <bool Ternary, int Bits, class Word>
+BRISK_TARGET_VPOPCNT inline void bit_planes_vpopcnt_words(float* v, const std::uint64_t* planes,
+                                                          const std::uint64_t* wpos,
+                                                          const std::uint64_t* wneg, std::size_t W,
+                                                          std::size_t O, std::int64_t xsum,
+                                                          std::size_t visits, Word word) {
+  for (std::size_t o = 0; o < O; o += 16) {
+    const std::size_t lanes0 = std::min<std::size_t>(8, O - o);
+    const std::size_t lanes1 = O - o > 8 ? std::min<std::size_t>(8, O - o - 8) : 0;
+    const auto m0 = static_cast<__mmask8>((1u << lanes0) - 1);
+    const auto m1 = static_cast<__mmask8>((1u << lanes1) - 1);  // 0: nothing loaded
+    __m512i c0[Bits], c1[Bits];
+    for (int k = 0; k < Bits; ++k) c0[k] = c1[k] = _mm512_setzero_si512();
+    for (std::size_t e = 0; e < visits; ++e) {
+      const std::size_t j = word(e);
+      const std::uint64_t* wp = wpos + j * O + o;
+      const __m512i wp0 = _mm512_maskz_loadu_epi64(m0, wp), wp1 = _mm512_maskz_loadu_epi64(m1, wp + 8);
+      if constexpr (Ternary) {
+        const std::uint64_t* wn = wneg + j * O + o;
+        const __m512i wn0 = _mm512_maskz_loadu_epi64(m0, wn), wn1 = _mm512_maskz_loadu_epi64(m1, wn + 8);
+        for (int k = 0; k < Bits; ++k) {
+          const __m512i p = _mm512_set1_epi64(static_cast<long long>(planes[static_cast<std::size_t>(k) * W + j]));
+          c0[k] = _mm512_sub_epi64(_mm512_add_epi64(c0[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp0))),
+                                   _mm512_popcnt_epi64(_mm512_and_si512(p, wn0)));
+          c1[k] = _mm512_sub_epi64(_mm512_add_epi64(c1[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp1))),
+                                   _mm512_popcnt_epi64(_mm512_and_si512(p, wn1)));
+        }
+      } else {
+        for (int k = 0; k < Bits; ++k) {
+          const __m512i p = _mm512_set1_epi64(static_cast<long long>(planes[static_cast<std::size_t>(k) * W + j]));
+          c0[k] = _mm512_add_epi64(c0[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp0)));
+          c1[k] = _mm512_add_epi64(c1[k], _mm512_popcnt_epi64(_mm512_and_si512(p, wp1)));
+        }
+      }
+    }
+    add_plane_counts<Ternary, Bits>(v + o, lanes0, c0, xsum);
+    if (lanes1) add_plane_counts<Ternary, Bits>(v + o + 8, lanes1, c1, xsum);
+  }
+}
+template <bool Ternary, int Bits>
+BRISK_TARGET_VPOPCNT void bit_planes_vpopcnt_t(float* v, const std::uint64_t* planes,
                                                const std::uint64_t* wpos, const std::uint64_t* wneg,
                                                int words, int out, std::int64_t xsum) {
+  constexpr std::size_t kListed = 256;
   const std::size_t W = static_cast<std::size_t>(words), O = static_cast<std::size_t>(out);
-  for (std::size_t o = 0; o < O; o += 8) {
-    const std::size_t lanes = std::min<std::size_t>(8, O - o);
-    const auto m = static_cast<__mmask8>((1u << lanes) - 1);
-    __m512i z = _mm512_setzero_si512();
-    for (int k = 0; k < bits; ++k) {
-      const std::uint64_t* pk = planes + static_cast<std::size_t>(k) * W;
-      __m512i c = _mm512_setzero_si512();
-      for (std::size_t j = 0; j < W; ++j) {
-        const __m512i p = _mm512_set1_epi64(static_cast<long long>(pk[j]));
-        c = _mm512_add_epi64(c, _mm512_popcnt_epi64(_mm512_and_si512(p, _mm512_maskz_loadu_epi64(m, wpos + j * O + o))));
-        if constexpr (Ternary)
-          c = _mm512_sub_epi64(c, _mm512_popcnt_epi64(_mm512_and_si512(p, _mm512_maskz_loadu_epi64(m, wneg + j * O + o))));
-      }
-      z = _mm512_add_epi64(z, _mm512_sll_epi64(c, _mm_cvtsi32_si128(k)));
-    }
-    if constexpr (!Ternary)
-      z = _mm512_sub_epi64(_mm512_slli_epi64(z, 1), _mm512_set1_epi64(static_cast<long long>(xsum)));
-    alignas(32) float f[8];  // exact: |z| < 2^24
-    _mm256_store_ps(f, _mm256_cvtepi32_ps(_mm512_cvtepi64_epi32(z)));
-    for (std::size_t l = 0; l < lanes; ++l) v[o + l] += f[l];
+  if (W > kListed) {
+    bit_planes_vpopcnt_words<Ternary, Bits>(v, planes, wpos, wneg, W, O, xsum, W,
+                                            [](std::size_t e) { return e; });
+    return;
+  }
+  std::uint16_t live[kListed];
+  std::size_t nlive = 0;
+  for (std::size_t j = 0; j < W; ++j) {
+    std::uint64_t any = 0;
+    for (int k = 0; k < Bits; ++k) any |= planes[static_cast<std::size_t>(k) * W + j];
+    live[nlive] = static_cast<std::uint16_t>(j);
+    nlive += any != 0;
+  }
+  bit_planes_vpopcnt_words<Ternary, Bits>(v, planes, wpos, wneg, W, O, xsum, nlive,
+                                          [&live](std::size_t e) { return static_cast<std::size_t>(live[e]); });
+}
+template <bool Ternary>
+BRISK_TARGET_VPOPCNT void bit_planes_vpopcnt_bits(float* v, const std::uint64_t* planes, int bits,
+                                                  const std::uint64_t* wpos, const std::uint64_t* wneg,
+                                                  int words, int out, std::int64_t xsum) {
+  switch (bits) {
+    case 1: return bit_planes_vpopcnt_t<Ternary, 1>(v, planes, wpos, wneg, words, out, xsum);
+    case 2: return bit_planes_vpopcnt_t<Ternary, 2>(v, planes, wpos, wneg, words, out, xsum);
+    case 3: return bit_planes_vpopcnt_t<Ternary, 3>(v, planes, wpos, wneg, words, out, xsum);
+    case 4: return bit_planes_vpopcnt_t<Ternary, 4>(v, planes, wpos, wneg, words, out, xsum);
+    case 5: return bit_planes_vpopcnt_t<Ternary, 5>(v, planes, wpos, wneg, words, out, xsum);
+    case 6: return bit_planes_vpopcnt_t<Ternary, 6>(v, planes, wpos, wneg, words, out, xsum);
+    case 7: return bit_planes_vpopcnt_t<Ternary, 7>(v, planes, wpos, wneg, words, out, xsum);
+    default: return bit_planes_vpopcnt_t<Ternary, 8>(v, planes, wpos, wneg, words, out, xsum);  // bits <= 8
   }
 }
 BRISK_TARGET_VPOPCNT void bit_planes_dense_vpop(float* v, const std::uint64_t* planes, int bits,
                                                 const std::uint64_t* wpos, const std::uint64_t* wneg,
                                                 int words, int out, std::int64_t xsum) {
-  if (wneg) bit_planes_vpopcnt_t<true>(v, planes, bits, wpos, wneg, words, out, xsum);
-  else bit_planes_vpopcnt_t<false>(v, planes, bits, wpos, wneg, words, out, xsum);
+  if (wneg) bit_planes_vpopcnt_bits<true>(v, planes, bits, wpos, wneg, words, out, xsum);
+  else bit_planes_vpopcnt_bits<false>(v, planes, bits, wpos, wneg, words, out, xsum);
 }
 #undef BRISK_TARGET_VPOPCNT
 
@@ -334,17 +468,24 @@ const IsaTable<BitDenseFn> bit_dense_variants =
     BRISK_ISA_TABLE(bit_dense_baseline, bit_dense_avx2, bit_dense_avx512);
 const IsaTable<BitDenseXnorFn> bit_dense_xnor_variants =
     BRISK_ISA_TABLE(bit_dense_xnor_baseline, bit_dense_xnor_avx2, bit_dense_xnor_avx512);
+#if BRISK_ISA_VARIANTS
+const BitDenseFn bit_dense_avx512_scalar = bit_dense_scalar512;
+const BitDenseXnorFn bit_dense_xnor_avx512_scalar = bit_dense_xnor_scalar512;
+#else
+const BitDenseFn bit_dense_avx512_scalar = nullptr;
+const BitDenseXnorFn bit_dense_xnor_avx512_scalar = nullptr;
+#endif
 
-void bit_dense(float* v, const std::uint64_t* xp, const std::uint64_t* xn,
-               const std::uint64_t* wbits, int words, int out) {
+void bit_dense(float* v, const std::uint64_t* xp, const std::uint64_t* xn, const std::uint64_t* wpos,
+               const std::uint64_t* wneg, int words, int out) {
   static const BitDenseFn best = bit_dense_variants.best();
-  best(v, xp, xn, wbits, words, out);
+  best(v, xp, xn, wpos, wneg, words, out);
 }
 
-void bit_dense_xnor(float* v, const std::uint64_t* xp, const std::uint64_t* wbits, int words,
+void bit_dense_xnor(float* v, const std::uint64_t* xp, const std::uint64_t* wpos, int words,
                     int n_in, int out) {
   static const BitDenseXnorFn best = bit_dense_xnor_variants.best();
-  best(v, xp, wbits, words, n_in, out);
+  best(v, xp, wpos, words, n_in, out);
 }
 
 bool cpu_has_vpopcnt() {
@@ -400,19 +541,6 @@ void bit_dense_ref(float* v, const float* x, int n_in, const float* weight, int 
                                   static_cast<std::size_t>(o)];
 }
 
-void pack_bit_planes(const float* weight, int n_in, int out, std::uint64_t* wbits) {
-  const std::size_t W = static_cast<std::size_t>(bit_words(n_in));
-  std::fill_n(wbits, 2 * static_cast<std::size_t>(out) * W, std::uint64_t{0});
-  for (int i = 0; i < n_in; ++i)
-    for (int o = 0; o < out; ++o) {
-      const float w = weight[static_cast<std::size_t>(i) * static_cast<std::size_t>(out) +
-                             static_cast<std::size_t>(o)];
-      if (w == 0.0f) continue;
-      const std::size_t plane = 2 * static_cast<std::size_t>(o) + (w > 0 ? 0 : 1);
-      wbits[plane * W + static_cast<std::size_t>(i / 64)] |= std::uint64_t{1} << (i % 64);
-    }
-}
-
 }  // namespace brisk::kernels
 
 namespace brisk::ops {
@@ -437,8 +565,9 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
   p.bit_words = kernels::bit_words(nin);
   p.bit_binary = l.bitwise == Bitwise::Binary ||
                  (l.bitwise == Bitwise::None && std::find(signs.begin(), signs.end(), 0.0f) == signs.end());
-  p.bits.resize(2 * static_cast<std::size_t>(nout) * static_cast<std::size_t>(p.bit_words));
-  kernels::pack_bit_planes(alphabet.data(), nin, nout, p.bits.data());
+  const std::size_t plane = static_cast<std::size_t>(nout) * static_cast<std::size_t>(p.bit_words);
+  p.bits.resize(2 * plane);  // word-major +1 words, then -1 words (binary too: bit_dense)
+  kernels::pack_transposed(alphabet.data(), nin, nout, p.bits.data(), p.bits.data() + plane);
   if (p.bit_planes > 0) {  // fed integer levels: the weights word-major for the level planes
     const std::size_t n = static_cast<std::size_t>(p.bit_words) * static_cast<std::size_t>(nout);
     p.bits_t.resize(p.bit_binary ? n : 2 * n);
@@ -479,13 +608,15 @@ std::uint64_t integrate(const Context& c, Events ev, float* target) {
 std::uint64_t integrate_signs(const Context& c, Events ev, float* target) {
   const std::size_t W = static_cast<std::size_t>(c.p.bit_words);
   const int out = c.p.c;
+  const std::uint64_t* wpos = c.p.bits.data();
+  const std::uint64_t* wneg = wpos + W * static_cast<std::size_t>(out);
   if (c.in_bits) {  // the producer wrote this step's +-1 spikes as planes already
     std::uint64_t sops = 0;
     for (std::size_t e = 0; e < ev.ids.size(); ++e) sops += c.p.fanout[static_cast<std::size_t>(ev.ids[e])];
     if (c.p.bit_binary && ev.ids.size() == c.in.size())
-      kernels::bit_dense_xnor(target, c.in_bits, c.p.bits.data(), c.p.bit_words, static_cast<int>(c.in.size()), out);
+      kernels::bit_dense_xnor(target, c.in_bits, wpos, c.p.bit_words, static_cast<int>(c.in.size()), out);
     else
-      kernels::bit_dense(target, c.in_bits, c.in_bits + W, c.p.bits.data(), c.p.bit_words, out);
+      kernels::bit_dense(target, c.in_bits, c.in_bits + W, wpos, wneg, c.p.bit_words, out);
     return sops;
   }
   std::uint64_t* xp = c.bits;
@@ -503,9 +634,9 @@ std::uint64_t integrate_signs(const Context& c, Events ev, float* target) {
   if (!unit) {  // not a +-1 spike train: the float rows give the same sum
     kernels::dense_scatter(target, ev.ids, ev.pay, c.p.weight.data(), out);
   } else if (c.p.bit_binary && ev.ids.size() == c.in.size()) {
-    kernels::bit_dense_xnor(target, xp, c.p.bits.data(), c.p.bit_words, static_cast<int>(c.in.size()), out);
+    kernels::bit_dense_xnor(target, xp, wpos, c.p.bit_words, static_cast<int>(c.in.size()), out);
   } else {
-    kernels::bit_dense(target, xp, xn, c.p.bits.data(), c.p.bit_words, out);
+    kernels::bit_dense(target, xp, xn, wpos, wneg, c.p.bit_words, out);
   }
   for (std::size_t e = 0; e < ev.ids.size(); ++e) {
     const auto id = static_cast<std::uint32_t>(ev.ids[e]);

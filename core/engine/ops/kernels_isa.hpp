@@ -1,6 +1,6 @@
 #pragma once
 // The per-Isa variants of the synaptic kernels (ops/dense.hpp, ops/conv2d.hpp) and of
-// add_into (kernels/vector.hpp), for tests: each public kernel calls
+// add_into and scale_round (kernels/vector.hpp), for tests: each public kernel calls
 // `<kernel>_variants.best()`; tests call every variant the CPU can run (cpu_has), the
 // AVX2 and baseline ones included.
 #include <cstddef>
@@ -20,11 +20,13 @@ using ConvScatterFn = void (*)(float* v, std::span<const std::int32_t> ids,
                                const ConvGeom& g, const ConvTaps& taps);
 using ConvGatherFn = void (*)(float* v, const float* x, const float* weight, const ConvGeom& g);
 using AddIntoFn = void (*)(float* v, const float* a, std::size_t n);
+using ScaleRoundFn = void (*)(float* out, const float* x, float scale, std::size_t n);
 
 extern const IsaTable<DenseScatterFn> dense_scatter_variants;
 extern const IsaTable<DenseGatherFn> dense_gather_variants;
 extern const IsaTable<ConvScatterFn> conv_scatter_variants;
 extern const IsaTable<ConvGatherFn> conv_gather_variants;
 extern const IsaTable<AddIntoFn> add_into_variants;
+extern const IsaTable<ScaleRoundFn> scale_round_variants;  // kernels/vector.hpp
 
 }  // namespace brisk::kernels

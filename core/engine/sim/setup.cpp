@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <brisk/core/engine/kernels/vector.hpp>
 #include <brisk/core/engine/ops/maxpool.hpp>
 #include <brisk/core/engine/ops/op.hpp>
 #include <brisk/core/engine/sim/simulator.hpp>
@@ -13,25 +14,14 @@
 
 namespace brisk::sim {
 
-namespace {
-
-// std::nearbyint in the default rounding mode (to nearest, ties to even), written so that
-// it vectorizes without SSE4.1: below 2^23 adding and subtracting 2^23 rounds to an
-// integer; from 2^23 on (and NaN) x is returned as it is; the sign is kept (-0.3 -> -0).
-inline float round_even(float x) {
-  const float big = 8388608.0f;  // 2^23
-  const float a = std::fabs(x);
-  const float r = a < big ? (a + big) - big : a;
-  return std::copysign(r, x);
-}
-
-}  // namespace
-
 Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
                      const std::vector<bool>& recorded, bool digit_level)
     : net_(net), plan_(net.layers()), opts_(o) {
   steps_ = net.is_radix() || o.timesteps <= 0 ? net.total_steps() : o.timesteps;
   for (const auto& p : plan_) max_size_ = std::max(max_size_, p.size());
+  const auto& to_graph = plan_.front().to_graph;
+  input_identity_ = true;
+  for (std::size_t i = 0; i < to_graph.size(); ++i) input_identity_ &= to_graph[i] == static_cast<std::int32_t>(i);
   links_.assign(plan_.size(), nullptr);
   silent_.assign(plan_.size(), false);
   spike_sops_ = o.energy.sops == SopConvention::Spikes;
@@ -112,7 +102,10 @@ void Simulator::init(Worker& w) const {
 
 void Simulator::begin(Worker& w, std::span<const float> x, std::size_t index) const {
   const PlanLayer& in = plan_.front();
-  for (std::size_t i = 0; i < in.size(); ++i) w.input[i] = x[static_cast<std::size_t>(in.to_graph[i])];
+  if (input_identity_)  // internal order is the Graph's (one channel, or a vector)
+    std::copy(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(in.size()), w.input.begin());
+  else
+    for (std::size_t i = 0; i < in.size(); ++i) w.input[i] = x[static_cast<std::size_t>(in.to_graph[i])];
   for (auto& s : w.layers) s.sops = s.spikes = s.analog_macs = 0;
   encode(w, index);
   for (std::size_t l = 1; l < plan_.size(); ++l) {
@@ -158,7 +151,7 @@ void Simulator::encode(Worker& w, std::size_t index) const {
       if (spec.input_levels > 0) {  // bitwise networks: the integer input round(x * levels)
         const float levels = static_cast<float>(spec.input_levels);
         s.analog.resize(w.input.size());
-        for (std::size_t i = 0; i < s.analog.size(); ++i) s.analog[i] = round_even(w.input[i] * levels);
+        kernels::scale_round(s.analog.data(), w.input.data(), levels, s.analog.size());
       } else {
         s.analog = w.input;
       }

@@ -33,6 +33,7 @@ class Simulator {
   RunOptions opts_;
   int steps_ = 0;
   std::size_t max_size_ = 0;
+  bool input_identity_ = false;          // the input's internal order is the Graph's
   std::vector<const ValueLink*> links_;  // per consumer layer; null = digit level
   std::vector<bool> silent_;             // per producer: q is read directly, no digit events
   bool spike_sops_ = false;              // opts_.energy.sops == SopConvention::Spikes
