@@ -13,27 +13,6 @@
 
 namespace brisk::sim {
 
-// The bit count is spelled out: the baseline x86-64 target has no popcnt instruction and
-// std::popcount would call libgcc.
-int nonzero_digits(std::uint32_t x, int bits) {
-  if (bits == 1) {
-    x = x - ((x >> 1) & 0x55555555u);
-    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
-    return static_cast<int>((x * 0x01010101u) >> 24);
-  }
-  int n = 0;
-  for (; x != 0; x >>= bits) n += (x & ((1u << bits) - 1u)) != 0;
-  return n;
-}
-
-int digit_sum(std::uint32_t x, int bits) {
-  if (bits == 1) return nonzero_digits(x, 1);
-  int n = 0;
-  for (; x != 0; x >>= bits) n += static_cast<int>(x & ((1u << bits) - 1u));
-  return n;
-}
-
 int log2_base(int base) { return std::countr_zero(static_cast<unsigned>(base)); }
 
 // A silent radix encoder: the readers take the levels (values); the digit events are
@@ -56,26 +35,46 @@ void Simulator::level_values(Worker& w, LayerState& s) const {
   s.val_ids.clear();
   s.val_pay.clear();
   s.val_bits.clear();
+  s.val_units.clear();
   for (std::size_t i = 0; i < w.levels.size(); ++i) {
     const std::int64_t q = w.levels[i];
     if (q == 0) continue;
     s.val_ids.push_back(static_cast<std::int32_t>(i));
     s.val_pay.push_back(static_cast<float>(q));
     s.val_bits.push_back(int_bits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits));
+    s.val_units.push_back(static_cast<std::uint32_t>(value_units(s.val_bits.back(), bits)));
   }
 }
 
-// A radix population's window as values: its nonzero q.
-void Simulator::pop_values(const PlanLayer& p, LayerState& s) const {
+// A radix population's window as values: its nonzero q; a silent population's spikes
+// (the digit events it would have emitted) in the same pass.
+void Simulator::pop_values(const PlanLayer& p, LayerState& s, bool silent) const {
   const int bits = log2_base(p.radix_base);
   const std::size_t n = s.nz.size();
   s.val_ids.assign(s.nz.begin(), s.nz.end());
   s.val_pay.resize(n);
   s.val_bits.resize(n);
-  for (std::size_t e = 0; e < n; ++e) {
-    const std::int32_t q = s.aux[static_cast<std::size_t>(s.nz[e])];
-    s.val_pay[e] = static_cast<float>(q);
-    s.val_bits[e] = int_bits(static_cast<std::uint32_t>(q), bits);
+  s.val_units.resize(n);
+  const std::int32_t* __restrict q = s.aux.data();
+  const std::int32_t* __restrict nz = s.nz.data();
+  float* __restrict pay = s.val_pay.data();
+  std::int32_t* __restrict mask = s.val_bits.data();
+  std::uint32_t* __restrict units = s.val_units.data();
+  for (std::size_t e = 0; e < n; ++e) mask[e] = q[nz[e]];
+  for (std::size_t e = 0; e < n; ++e) pay[e] = static_cast<float>(mask[e]);
+  // Base 2 apart, so that the loops vectorize.
+  if (bits == 1)
+    for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), 1));
+  else
+    for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), bits));
+  if (silent) {
+    std::uint64_t events = 0;
+    for (std::size_t e = 0; e < n; ++e) events += units[e];
+    s.spikes += events;
+  }
+  if (spike_sops_) {  // the digit sums are the units and the masks
+    for (std::size_t e = 0; e < n; ++e)
+      mask[e] = static_cast<std::int32_t>(units[e] = static_cast<std::uint32_t>(digit_sum(static_cast<std::uint32_t>(mask[e]), bits)));
   }
 }
 
@@ -88,8 +87,8 @@ void Simulator::radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) 
       if (reads_[li]) radix_fold_values(w, p, s);
       else if (!analog_input(p)) radix_fold(w, p, s);
       finish_radix(p, s, m);
-      if (silent_[li]) s.spikes += digit_events(p, s);
-      if (feeds_[li]) pop_values(p, s);
+      if (feeds_[li]) pop_values(p, s, silent_[li]);
+      else if (silent_[li]) s.spikes += digit_events(p, s);
     }
   } else if (k >= 0 && k < p.radix_digits) {
     if (k > 0) m.shift(s.v);
@@ -142,26 +141,37 @@ void Simulator::radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const {
 // The digit events a silent radix layer would have emitted.
 std::uint64_t Simulator::digit_events(const PlanLayer& p, const LayerState& s) {
   const int bits = log2_base(p.radix_base);
-  std::uint64_t n = 0;
-  for (const std::int32_t i : s.nz) n += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(s.aux[static_cast<std::size_t>(i)]), bits));
-  return n;
+  const std::int32_t* __restrict q = s.aux.data();
+  const std::size_t n = s.aux.size();
+  if (bits == 1) {  // every neuron (q = 0 adds 0): a loop that vectorizes
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(q[i]), 1));
+    return sum;
+  }
+  std::uint64_t sum = 0;
+  for (const std::int32_t i : s.nz) sum += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q[static_cast<std::size_t>(i)]), bits));
+  return sum;
 }
 
 // radix_fold() on values: each input's window is its values (CompileOptions::radix_values),
 // scattered once. SOPs are those of the digit-level run: digit events (or digit sums) from
 // the values' digit masks, times the fan-out.
 void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) const {
-  const int bits = log2_base(p.radix_base);
   for (std::size_t j = 0; j < p.inputs.size(); ++j) {
     const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
     if (p.kernel != KernelKind::Add) {  // Add: counted at the branches
       std::uint64_t sops = 0;
-      for (std::size_t e = 0; e < src.val_ids.size(); ++e)
-        sops += value_units(src.val_bits[e], bits) *
-                (p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(src.val_ids[e])]);
+      if (p.fanout.empty())
+        for (const std::uint32_t u : src.val_units) sops += u;
+      else
+        for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+          sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
       s.sops += sops;
     }
-    integrate(w, p, s, j, src.val_ids, src.val_pay, s.v.data(), false);
+    if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
+      kernels::add_into(s.v.data(), src.val.data(), s.v.size());
+    else
+      integrate(w, p, s, j, src.val_ids, src.val_pay, s.v.data(), false);
   }
 }
 
@@ -172,7 +182,7 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
   const auto li = static_cast<std::size_t>(&p - plan_.data());
   const bool synapse = p.kernel == KernelKind::Dense || p.kernel == KernelKind::Conv2D ||
                        p.kernel == KernelKind::Affine;
-  const int bits = log2_base(net_.value_links()[li].base);
+  std::fill(s.val.begin(), s.val.end(), 0.0f);
   if (p.kernel == KernelKind::MaxPool2DRadix) {
     // The digit-wise MSB-first maximum of integers is their maximum (inputs >= 0).
     const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs.front())];
@@ -194,22 +204,21 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
       const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
       if (synapse && silent_[li]) {
         std::uint64_t sops = 0;
-        for (std::size_t e = 0; e < src.val_ids.size(); ++e)
-          sops += value_units(src.val_bits[e], bits) *
-                  (p.fanout.empty() ? 1 : p.fanout[static_cast<std::size_t>(src.val_ids[e])]);
+        if (p.fanout.empty())
+          for (const std::uint32_t u : src.val_units) sops += u;
+        else
+          for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+            sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
         s.sops += sops;
       }
       integrate(w, p, s, j, src.val_ids, src.val_pay, s.val.data(), false);
     }
   }
+  if (dense_[li]) return;  // read densely (every reader is an Add population)
   const std::size_t n = kernels::nonzero(s.val.data(), p.size(), w.rows.data());
   s.val_ids.assign(w.rows.begin(), w.rows.begin() + static_cast<std::ptrdiff_t>(n));
   s.val_pay.resize(n);
-  for (std::size_t e = 0; e < n; ++e) {
-    const auto i = static_cast<std::size_t>(s.val_ids[e]);
-    s.val_pay[e] = s.val[i];
-    s.val[i] = 0.0f;
-  }
+  for (std::size_t e = 0; e < n; ++e) s.val_pay[e] = s.val[static_cast<std::size_t>(s.val_ids[e])];
   if (net_.value_links()[li].counted) value_bits(w, p, s);
 }
 
@@ -217,6 +226,15 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
 // ZeroPad2D, Concat: routed as floats through the operator, exact below 2^24), OR-ed over
 // the window (AvgPool2D; SopConvention::Spikes: summed), or those of the maximum.
 void Simulator::value_bits(Worker& w, const PlanLayer& p, LayerState& s) const {
+  value_masks(w, p, s);
+  const auto li = static_cast<std::size_t>(&p - plan_.data());
+  const int bits = log2_base(net_.value_links()[li].base);
+  s.val_units.resize(s.val_bits.size());
+  for (std::size_t e = 0; e < s.val_bits.size(); ++e)
+    s.val_units[e] = static_cast<std::uint32_t>(value_units(s.val_bits[e], bits));
+}
+
+void Simulator::value_masks(Worker& w, const PlanLayer& p, LayerState& s) const {
   const std::size_t n = s.val_ids.size();
   s.val_bits.resize(n);
   const auto li = static_cast<std::size_t>(&p - plan_.data());

@@ -36,6 +36,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   reads_.assign(n, false);
   feeds_.assign(n, false);
   silent_.assign(n, false);
+  dense_.assign(n, false);
   spike_sops_ = o.energy.sops == SopConvention::Spikes;
   if (digit_level) return;
   // Readers that fold values (radix populations) and the layers without neurons computing
@@ -48,14 +49,16 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     const PlanLayer& p = plan_[l];
     reads_[l] = links[l].read;
     bool need = recorded[l] || static_cast<int>(l) == net.output() || !links[l].values;
-    bool read = false;
+    bool read = false, all_add = true;
     for (std::size_t r = l + 1; r < n; ++r)
       for (int j : plan_[r].inputs) {
         if (static_cast<std::size_t>(j) != l) continue;
         read = true;
         if (plan_[r].model ? !reads_[r] : train[r]) need = true;
         if (reads_[r]) feeds_[l] = true;
+        all_add = all_add && reads_[r] && plan_[r].model && plan_[r].kernel == KernelKind::Add;
       }
+    dense_[l] = reads_[l] && !p.model && read && all_add && !links[l].counted;
     train[l] = need || !read || p.analog;
     silent_[l] = !train[l];
   }
@@ -88,6 +91,7 @@ void Simulator::init(Worker& w) const {
       s.val_ids.reserve(n);
       s.val_pay.reserve(n);
       s.val_bits.reserve(n);
+      s.val_units.reserve(n);
     }
     if (reads_[l] && !p.model) s.val.assign(n, 0.0f);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)

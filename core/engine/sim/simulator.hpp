@@ -13,10 +13,27 @@
 
 namespace brisk::sim {
 
-// Number of nonzero base-2^bits digits of x (x < 2^31).
-int nonzero_digits(std::uint32_t x, int bits);
+// Number of nonzero base-2^bits digits of x (x < 2^31). The bit count is spelled out: the
+// baseline x86-64 target has no popcnt instruction and std::popcount would call libgcc.
+inline int nonzero_digits(std::uint32_t x, int bits) {
+  if (bits == 1) {
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+    return static_cast<int>((x * 0x01010101u) >> 24);
+  }
+  int n = 0;
+  for (; x != 0; x >>= bits) n += (x & ((1u << bits) - 1u)) != 0;
+  return n;
+}
+
 // Sum of the base-2^bits digits of x (x < 2^31).
-int digit_sum(std::uint32_t x, int bits);
+inline int digit_sum(std::uint32_t x, int bits) {
+  if (bits == 1) return nonzero_digits(x, 1);
+  int n = 0;
+  for (; x != 0; x >>= bits) n += static_cast<int>(x & ((1u << bits) - 1u));
+  return n;
+}
 int log2_base(int base);
 
 class Simulator {
@@ -43,7 +60,9 @@ class Simulator {
   // inputs' values / a layer without neurons computes its value; feeds_ - some reader
   // folds this layer's values (they are kept in LayerState::val_*); silent_ - no reader
   // needs its digit train (it emits none; its spikes and SOPs are counted from the values).
-  std::vector<bool> reads_, feeds_, silent_;
+  // dense_ - a layer without neurons whose readers are all Add populations keeps its
+  // value as the dense vector `val` only (no events; the Adds add it whole).
+  std::vector<bool> reads_, feeds_, silent_, dense_;
   bool spike_sops_ = false;              // opts_.energy.sops == SopConvention::Spikes
 
   bool whole_window_if(const PlanLayer& p) const {
@@ -88,8 +107,9 @@ class Simulator {
   void radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) const;
   void value_route(Worker& w, const PlanLayer& p, LayerState& s) const;
   void value_bits(Worker& w, const PlanLayer& p, LayerState& s) const;
+  void value_masks(Worker& w, const PlanLayer& p, LayerState& s) const;
   void level_values(Worker& w, LayerState& s) const;
-  void pop_values(const PlanLayer& p, LayerState& s) const;
+  void pop_values(const PlanLayer& p, LayerState& s, bool silent) const;
   // The SOP units of one value event per synapse of fan-out 1: its digit events (a mask
   // whose nonzero digits are the steps with an event) or, SopConvention::Spikes, the sum
   // of its digits (kept as that count).

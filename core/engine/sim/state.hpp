@@ -25,7 +25,10 @@ struct LayerState {
   // per event, its digit mask (OR of the integers under it; SopConvention::Spikes: the sum
   // of their digits); `val` is the dense buffer a layer without neurons computes it in
   // (zero between uses).
+  // `val_units`: an event's SOPs per unit of fan-out (the digit events its mask stands for,
+  // or that digit sum).
   std::vector<std::int32_t> val_ids, val_bits;
+  std::vector<std::uint32_t> val_units;
   std::vector<float> val_pay, val;
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
