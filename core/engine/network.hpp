@@ -141,14 +141,21 @@ struct CompileOptions {
   // always uses shift-and-add so that its value is known at every step. SOPs are counted
   // as digit events x fan-out either way (the work of event-driven hardware).
   bool radix_fold = true;
-  // With radix_fold, run() lets a folded radix layer read its radix producer's integers q
-  // directly (through Flatten and one AvgPool2D) instead of emitting and decoding digit
-  // trains: the decoded input is sum_j w_pool q_j, scattered once for its nonzero entries.
-  // Spike and SOP counts are those of the digit-level run (counted from the digits of q);
-  // values equal the digit-level fold exactly when the pool weights are dyadic (2x2, 4x4
-  // pools), else up to float rounding. The producer's and pool's trains stay empty, so
-  // layers that are recorded, read by several layers, or simulate() (which keeps every
-  // train) use the digit-level path. Power-of-two bases only. false: always digit-level.
+  // With radix_fold, run() passes whole windows as values between folded radix layers
+  // instead of emitting and decoding digit trains: a radix population's integers q, the
+  // encoder's levels, and what a layer without neurons (Identity, ZeroPad2D, Concat,
+  // AvgPool2D, radix MaxPool2D, Add, and the synapses Dense/Conv2D/Affine, e.g. a residual
+  // branch's conv or shortcut) computes from its inputs' values once per window. A folded
+  // radix population reads all its inputs' values when each is available (and, unless it
+  // is an Add, their digit events can be counted from them: no synapse on the way). The
+  // window value equals the decoded digit trains in real arithmetic (linearity; the
+  // digit-wise max is the max of the integers); in float it differs by rounding where the
+  // summation order changes (exact with dyadic weights). Spike and SOP counts are those of
+  // the digit-level run (counted from the digits of q: an OR of the q under a pool, since
+  // its digits are >= 0). A layer emits its digit train only when a reader needs it (the
+  // readout, a layer that does not read values, a recorded layer, the output); simulate()
+  // (which keeps every train) runs digit level. Power-of-two bases only. false: always
+  // digit-level.
   bool radix_values = true;
   // Bitwise Dense layers (Layer::bitwise) fed by spiking layers run on the bit-packed
   // BitDense operator (same integers, popcounts); so does a bitwise Dense layer fed the
@@ -157,15 +164,22 @@ struct CompileOptions {
   bool bitwise_kernels = true;
 };
 
-// A folded radix layer that reads the integers q of a radix producer directly instead of
-// decoding its digit trains (CompileOptions::radix_values). `pool` is the AvgPool2D on the
-// path (-1: none); `path` lists the layers from the consumer's input down to the source.
+// CompileOptions::radix_values, per plan layer (core/engine/plan_passes.cpp).
 struct ValueLink {
-  int source = -1;
-  int pool = -1;
-  std::vector<int> path;
+  // The layer's radix window is available as values (ids, values, digit masks) once per
+  // window: the radix encoder's signed levels, a radix population's q, or a layer without
+  // neurons applied to its inputs' values.
+  bool values = false;
+  // Its digit events per neuron follow from the values (an OR of nonnegative integers, or
+  // |level|): false after a synapse (currents) or a pool of signed levels.
+  bool counted = false;
+  bool integer = false;   // the values are integers >= 0 (radix MaxPool2D takes their max)
+  bool sign = false;      // the values may be negative (the encoder's levels)
+  int base = 0, digits = 0;  // of the digit train the values stand for
+  // A radix population: it folds its inputs' values (every input has values). A layer
+  // without neurons: its value is computed for such a reader.
+  bool read = false;
 };
-
 class SpikingNetwork {
  public:
   const std::vector<PlanLayer>& layers() const { return layers_; }
@@ -181,7 +195,8 @@ class SpikingNetwork {
   bool is_radix() const { return radix_; }
   std::size_t ann_macs() const { return ann_macs_; }
   const std::vector<int>& input_shape() const { return input_shape_; }
-  // Per layer: its value link (source -1: none), decided at compile time from the network.
+  // Per layer: how its window travels as values (CompileOptions::radix_values); all
+  // false without radix_values.
   const std::vector<ValueLink>& value_links() const { return links_; }
 
  private:

@@ -10,10 +10,10 @@ namespace brisk {
 // Marks the IF layers driven only by a constant current (PlanLayer::constant_drive_if).
 void mark_constant_drive_if(std::vector<PlanLayer>& plan);
 
-// The value links of a folded radix network (CompileOptions::radix_values), per layer.
-// A link consumer C (radix, one input) <- [Identity | one AvgPool2D]* <- R (radix, same base
-// and digits, power-of-two base so that digit events of pooled sums can be counted from an
-// OR), every layer on the path read by C alone. run() drops a link whose path it records.
+// How each layer's window travels as values in a folded radix network
+// (CompileOptions::radix_values; see ValueLink). A radix population reads values when all
+// its inputs have them; a layer without neurons computes them for such a reader. Which
+// layers also emit digit trains run() decides (recorded layers, readers that do not fold).
 std::vector<ValueLink> plan_value_links(const SpikingNetwork& net);
 
 }  // namespace brisk

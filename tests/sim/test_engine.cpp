@@ -156,6 +156,154 @@ TEST_CASE("radix value links: run() equals the digit-level run in every metric")
   }
 }
 
+namespace {
+
+// A branching radix net on 1x8x8 inputs with dyadic weights (every float sum exact, so the
+// window values and the digit trains give bitwise the same potentials): a stem, a
+// residual block with a zero-padded conv and a scaled identity shortcut (synapses without
+// neurons), a stride-2 block with a 1x1 projection, then max- and average-pooled branches
+// concatenated, flattened, a Dense population and the readout.
+struct BranchNet {
+  Graph g;
+  SnnSpec s;
+  int add = 0, add2 = 0, fc = 0;
+};
+
+BranchNet branch_net(int base, int digits, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto w = [&](std::size_t n) { return dyadic(rng, n, -12, 16, 64.0f); };
+  auto none = [](Layer l) { l.act = Act::Linear; l.bias.clear(); return l; };
+  BranchNet b;
+  Graph& g = b.g;
+  g.layers.push_back(input_layer({1, 8, 8}));
+  g.layers.push_back(conv_layer("stem", 0, 1, 4, 3, 1, 1, w(36), w(4)));              // 1
+  Layer zp = pool_layer("zp", OpKind::ZeroPad2D, 1, 1);
+  zp.kernel_h = zp.kernel_w = zp.stride_h = zp.stride_w = 1;
+  zp.pad_top = zp.pad_bottom = zp.pad_left = zp.pad_right = 1;
+  g.layers.push_back(zp);                                                             // 2
+  g.layers.push_back(conv_layer("c1", 2, 4, 4, 3, 1, 0, w(144), w(4)));               // 3
+  g.layers.push_back(none(conv_layer("c2", 3, 4, 4, 3, 1, 1, w(144))));               // 4
+  Layer sc;
+  sc.name = "sc";
+  sc.op = OpKind::Affine;
+  sc.inputs = {1};
+  sc.scale = dyadic(rng, 4, 8, 24, 16.0f);
+  sc.shift.assign(4, 0.0f);
+  g.layers.push_back(sc);                                                             // 5
+  Layer add;
+  add.name = "add";
+  add.op = OpKind::Add;
+  add.inputs = {4, 5};
+  add.act = Act::ReLU;
+  g.layers.push_back(add);                                                            // 6
+  g.layers.push_back(none(conv_layer("proj", 6, 4, 6, 1, 2, 0, w(24))));              // 7
+  g.layers.push_back(conv_layer("c3", 6, 4, 6, 3, 2, 1, w(216), w(6)));               // 8
+  g.layers.push_back(none(conv_layer("c4", 8, 6, 6, 3, 1, 1, w(324))));               // 9
+  add.name = "add2";
+  add.inputs = {9, 7};
+  g.layers.push_back(add);                                                            // 10
+  g.layers.push_back(pool_layer("mp", OpKind::MaxPool2D, 10, 2));                     // 11
+  g.layers.push_back(pool_layer("ap", OpKind::AvgPool2D, 6, 4));                      // 12
+  Layer cat;
+  cat.name = "cat";
+  cat.op = OpKind::Concat;
+  cat.inputs = {11, 12};
+  g.layers.push_back(cat);                                                            // 13
+  g.layers.push_back(flatten_layer(13));                                              // 14
+  g.layers.push_back(dense_layer("fc", 14, 40, 12, w(480), w(12)));                   // 15
+  g.layers.push_back(dense_layer("out", 15, 12, 5, w(60), w(5)));                     // 16
+  g.layers.back().act = Act::Linear;
+  g.output = 16;
+  validate(g);
+  LayerSpec ls;
+  ls.neuron = NeuronKind::Radix;
+  ls.radix_base = base;
+  ls.radix_digits = digits;
+  ls.threshold = {0.25f};
+  b.s = spec_for(g, ls, EncoderKind::Radix, 0);
+  b.s.input_radix_base = base;
+  b.s.input_radix_digits = digits;
+  for (int l : {4, 5, 7, 9, 11, 12, 13}) b.s.layers[static_cast<std::size_t>(l)].neuron = NeuronKind::None;
+  b.add = 6, b.add2 = 10, b.fc = 15;
+  return b;
+}
+
+void check_same_run(const RunResult& a, const RunResult& b) {
+  CHECK(a.predictions == b.predictions);
+  CHECK(a.logits == b.logits);
+  CHECK(a.accuracy == b.accuracy);
+  CHECK(a.sample_sops == b.sample_sops);
+  CHECK(a.sample_spikes == b.sample_spikes);
+  CHECK(a.total_sops == b.total_sops);
+  CHECK(a.total_spikes == b.total_spikes);
+  for (std::size_t l = 0; l < a.layers.size(); ++l) {
+    CAPTURE(l);
+    CHECK(a.layers[l].sops == b.layers[l].sops);
+    CHECK(a.layers[l].spikes == b.layers[l].spikes);
+    CHECK(a.layers[l].counts == b.layers[l].counts);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("radix values through branches (Add, shortcuts, synapses, pads, pools, Concat) equal the digit-level run") {
+  const Dataset d = noise_data(19, 11);
+  for (int base : {2, 4}) {
+    CAPTURE(base);
+    const BranchNet b = branch_net(base, base == 2 ? 8 : 4, 5);
+    CompileOptions values, digits;
+    digits.radix_values = false;
+    const SpikingNetwork vnet = compile(b.g, b.s, values), dnet = compile(b.g, b.s, digits);
+    // The plan: every population but the readout reads values; the layers without
+    // neurons compute theirs.
+    const auto& links = vnet.value_links();
+    for (int l = 1; l < 16; ++l) {
+      CAPTURE(l);
+      CHECK(links[static_cast<std::size_t>(l)].read);
+    }
+    CHECK(links[static_cast<std::size_t>(b.add)].counted);
+    CHECK_FALSE(links[4].counted);  // a synapse's current
+    CHECK(links[13].counted);       // a Concat of pooled integers
+    CHECK_FALSE(links[16].read);    // the readout integrates digits
+    for (SopConvention c : {SopConvention::Events, SopConvention::Spikes}) {
+      for (Schedule sched : {Schedule::LayerMajor, Schedule::TimeMajor}) {
+        CAPTURE(static_cast<int>(c));
+        CAPTURE(static_cast<int>(sched));
+        RunOptions o;
+        o.keep_logits = true;
+        o.energy.sops = c;
+        o.schedule = sched;
+        o.threads = 2;
+        const RunResult a = run(vnet, d, o), r = run(dnet, d, o);
+        check_same_run(a, r);
+        CHECK(a.total_sops > 0);
+        CHECK(a.layers[static_cast<std::size_t>(b.fc)].spikes > 0);
+        CHECK(a.layers[static_cast<std::size_t>(b.add2)].spikes > 0);
+        // Recorded layers emit their trains (recorded counts of layers without neurons
+        // come from them); nothing else changes.
+        o.record = Record::Counts;
+        o.record_layers = {4, 9, 11, 13, b.add};
+        const RunResult ra = run(vnet, d, o), rr = run(dnet, d, o);
+        check_same_run(ra, rr);
+        CHECK(ra.total_sops == a.total_sops);
+        CHECK(ra.logits == a.logits);
+        double cat = 0;
+        for (float x : ra.layers[13].counts) cat += x;
+        CHECK(cat > 0);
+      }
+    }
+    // Per sample, the digit-level trace (simulate()) has the same SOPs.
+    for (std::size_t i = 0; i < 3; ++i) {
+      const SampleTrace tr = simulate(vnet, d.sample(i), i);
+      std::uint64_t sum = 0;
+      for (auto x : tr.sops) sum += x;
+      RunOptions o;
+      const RunResult a = run(vnet, d, o);
+      CHECK(sum == a.sample_sops[i]);
+    }
+  }
+}
+
 TEST_CASE("run: metrics are consistent with single-sample traces") {
   const Dataset d = noise_data(6, 4);
   const SpikingNetwork net = cnn_net(kCases[1], 8);

@@ -55,28 +55,43 @@ __attribute__((always_inline)) inline void conv_scatter_body(
     // Events at the same input position (a run of consecutive ids) share their targets:
     // each target vector is loaded once, receives the run's events in id order in
     // registers, and is stored once. Every target still sees the same additions in the
-    // same order as event by event, so the result is bitwise the same.
+    // same order as event by event, so the result is bitwise the same. The taps of a
+    // position have distinct targets, so G of them are accumulated together: about 8
+    // independent add chains (one chain per target would wait on the add latency).
     constexpr int NV = CO / 16;
     const std::size_t n = ids.size();
+    auto taps_of_run = [&]<int G>(std::size_t e, std::size_t end, int pos, int k) {
+      float* dst[G];
+      V16 acc[G][NV];
+      for (int t = 0; t < G; ++t) {
+        dst[t] = v + out[k + t];
+        for (int j = 0; j < NV; ++j) __builtin_memcpy(&acc[t][j], dst[t] + 16 * j, sizeof(V16));
+      }
+      for (std::size_t r = e; r < end; ++r) {
+        const float* src = weight + static_cast<std::size_t>(ids[r] - pos * g.cin) * slice;
+        const V16 pv = V16{} + payload[r];
+        for (int t = 0; t < G; ++t)
+          for (int j = 0; j < NV; ++j) {
+            V16 wv;
+            __builtin_memcpy(&wv, src + wo[k + t] + 16 * j, sizeof(V16));
+            acc[t][j] += pv * wv;  // p*w + v: 1*w == w and v + (-1*w) == v - w exactly
+          }
+      }
+      for (int t = 0; t < G; ++t)
+        for (int j = 0; j < NV; ++j) __builtin_memcpy(dst[t] + 16 * j, &acc[t][j], sizeof(V16));
+    };
+    // Group sizes tried in turn (a 3x3 window's 9 taps in one or two groups).
+    constexpr int G1 = NV == 1 ? 9 : NV == 2 ? 5 : 3, G2 = NV == 1 ? 4 : NV == 2 ? 4 : 2;
     for (std::size_t e = 0; e < n;) {
       const int pos = pos_of[ids[e]];
       std::size_t end = e + 1;
       while (end < n && pos_of[ids[end]] == pos) ++end;
-      for (int k = start[pos]; k < start[pos + 1]; ++k) {
-        float* dst = v + out[k];
-        V16 acc[NV];
-        for (int j = 0; j < NV; ++j) __builtin_memcpy(&acc[j], dst + 16 * j, sizeof(V16));
-        for (std::size_t r = e; r < end; ++r) {
-          const float* src = weight + static_cast<std::size_t>(ids[r] - pos * g.cin) * slice + wo[k];
-          const V16 pv = V16{} + payload[r];
-          for (int j = 0; j < NV; ++j) {
-            V16 wv;
-            __builtin_memcpy(&wv, src + 16 * j, sizeof(V16));
-            acc[j] += pv * wv;  // p*w + v: 1*w == w and v + (-1*w) == v - w exactly
-          }
-        }
-        for (int j = 0; j < NV; ++j) __builtin_memcpy(dst + 16 * j, &acc[j], sizeof(V16));
-      }
+      int k = start[pos];
+      const int k1 = start[pos + 1];
+      for (; k + G1 <= k1; k += G1) taps_of_run.template operator()<G1>(e, end, pos, k);
+      for (; k + G2 <= k1; k += G2) taps_of_run.template operator()<G2>(e, end, pos, k);
+      for (; k + 2 <= k1; k += 2) taps_of_run.template operator()<2>(e, end, pos, k);
+      for (; k < k1; ++k) taps_of_run.template operator()<1>(e, end, pos, k);
       e = end;
     }
     return;

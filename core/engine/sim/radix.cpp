@@ -6,37 +6,17 @@
 #include <brisk/core/base/scan.hpp>
 #include <brisk/core/engine/kernels/vector.hpp>
 #include <brisk/core/engine/metrics.hpp>
+#include <brisk/core/engine/ops/op.hpp>
 #include <brisk/core/engine/ops/window.hpp>
 #include <brisk/core/engine/sim/simulator.hpp>
 #include <brisk/encoders/radix.hpp>
 
 namespace brisk::sim {
 
-// The bit count is spelled out: the baseline x86-64 target has no popcnt instruction and
-// std::popcount would call libgcc.
-int nonzero_digits(std::uint32_t x, int bits) {
-  if (bits == 1) {
-    x = x - ((x >> 1) & 0x55555555u);
-    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
-    return static_cast<int>((x * 0x01010101u) >> 24);
-  }
-  int n = 0;
-  for (; x != 0; x >>= bits) n += (x & ((1u << bits) - 1u)) != 0;
-  return n;
-}
-
-int digit_sum(std::uint32_t x, int bits) {
-  if (bits == 1) return nonzero_digits(x, 1);
-  int n = 0;
-  for (; x != 0; x >>= bits) n += static_cast<int>(x & ((1u << bits) - 1u));
-  return n;
-}
-
 int log2_base(int base) { return std::countr_zero(static_cast<unsigned>(base)); }
 
-// A silent radix encoder: the first layer reads the levels (value link); the digit events
-// are counted, not emitted.
+// A silent radix encoder: the readers take the levels (values); the digit events are
+// counted, not emitted.
 void Simulator::encode_radix_levels(Worker& w, LayerState& s) const {
   const SnnSpec& spec = net_.spec();
   encoders::radix_levels(w.input, spec.input_scale, spec.input_radix_base, spec.input_radix_digits,
@@ -46,6 +26,56 @@ void Simulator::encode_radix_levels(Worker& w, LayerState& s) const {
   const int bits = log2_base(spec.input_radix_base);
   for (const std::int64_t q : w.levels)
     s.spikes += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits));
+  level_values(w, s);
+}
+
+// The encoder's window as values: its nonzero levels, each with the digits of |level|.
+void Simulator::level_values(Worker& w, LayerState& s) const {
+  const int bits = log2_base(net_.spec().input_radix_base);
+  s.val_ids.clear();
+  s.val_pay.clear();
+  s.val_bits.clear();
+  s.val_units.clear();
+  for (std::size_t i = 0; i < w.levels.size(); ++i) {
+    const std::int64_t q = w.levels[i];
+    if (q == 0) continue;
+    s.val_ids.push_back(static_cast<std::int32_t>(i));
+    s.val_pay.push_back(static_cast<float>(q));
+    s.val_bits.push_back(int_bits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits));
+    s.val_units.push_back(static_cast<std::uint32_t>(value_units(s.val_bits.back(), bits)));
+  }
+}
+
+// A radix population's window as values: its nonzero q; a silent population's spikes
+// (the digit events it would have emitted) in the same pass.
+void Simulator::pop_values(const PlanLayer& p, LayerState& s, bool silent) const {
+  const int bits = log2_base(p.radix_base);
+  const std::size_t n = s.nz.size();
+  s.val_ids.assign(s.nz.begin(), s.nz.end());
+  s.val_pay.resize(n);
+  s.val_bits.resize(n);
+  s.val_units.resize(n);
+  const std::int32_t* __restrict q = s.aux.data();
+  const std::int32_t* __restrict nz = s.nz.data();
+  float* __restrict pay = s.val_pay.data();
+  std::int32_t* __restrict mask = s.val_bits.data();
+  std::uint32_t* __restrict units = s.val_units.data();
+  for (std::size_t e = 0; e < n; ++e) mask[e] = q[nz[e]];
+  for (std::size_t e = 0; e < n; ++e) pay[e] = static_cast<float>(mask[e]);
+  // Base 2 apart, so that the loops vectorize.
+  if (bits == 1)
+    for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), 1));
+  else
+    for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), bits));
+  if (silent) {
+    std::uint64_t events = 0;
+    for (std::size_t e = 0; e < n; ++e) events += units[e];
+    s.spikes += events;
+  }
+  if (spike_sops_) {  // the digit sums are the units and the masks
+    for (std::size_t e = 0; e < n; ++e)
+      mask[e] = static_cast<std::int32_t>(units[e] = static_cast<std::uint32_t>(digit_sum(static_cast<std::uint32_t>(mask[e]), bits)));
+  }
 }
 
 void Simulator::radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {
@@ -54,10 +84,11 @@ void Simulator::radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) 
   const auto li = static_cast<std::size_t>(&p - plan_.data());
   if (net_.options().radix_fold) {
     if (k == p.radix_digits - 1) {
-      if (links_[li]) radix_fold_values(w, p, s, *links_[li]);
+      if (reads_[li]) radix_fold_values(w, p, s);
       else if (!analog_input(p)) radix_fold(w, p, s);
       finish_radix(p, s, m);
-      if (silent_[li]) s.spikes += digit_events(p, s);
+      if (feeds_[li]) pop_values(p, s, silent_[li]);
+      else if (silent_[li]) s.spikes += digit_events(p, s);
     }
   } else if (k >= 0 && k < p.radix_digits) {
     if (k > 0) m.shift(s.v);
@@ -110,94 +141,144 @@ void Simulator::radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const {
 // The digit events a silent radix layer would have emitted.
 std::uint64_t Simulator::digit_events(const PlanLayer& p, const LayerState& s) {
   const int bits = log2_base(p.radix_base);
-  std::uint64_t n = 0;
-  for (const std::int32_t i : s.nz) n += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(s.aux[static_cast<std::size_t>(i)]), bits));
-  return n;
-}
-
-// radix_fold() for a value link: the decoded input of the window is the producer's q
-// (through the average pool, if any), scattered once for its nonzero entries. SOPs are
-// those of the digit-level run: a (pooled) input sends an event at digit k iff some
-// integer under it has a nonzero digit k (pool weights are positive, digits >= 0), so its
-// events are the nonzero digits of the OR of those integers.
-void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s,
-                                  const ValueLink& link) const {
-  const LayerState& src = w.layers[static_cast<std::size_t>(link.source)];
-  const int bits = log2_base(p.radix_base);
-  w.ev_ids.clear();
-  w.ev_pay.clear();
-  std::uint64_t sops = 0;
-  auto fan = [&](std::size_t id) -> std::uint64_t { return p.fanout.empty() ? 1 : p.fanout[id]; };
-  // The digit events of q (SopConvention::Events) or the digits' sum (Spikes).
-  auto digits = [&](std::uint32_t q) -> std::uint64_t {
-    return static_cast<std::uint64_t>(spike_sops_ ? digit_sum(q, bits) : nonzero_digits(q, bits));
-  };
-  if (link.source == 0) {  // the radix encoder's signed levels
-    for (std::size_t i = 0; i < w.levels.size(); ++i) {
-      const std::int64_t q = w.levels[i];
-      if (q == 0) continue;
-      w.ev_ids.push_back(static_cast<std::int32_t>(i));
-      w.ev_pay.push_back(static_cast<float>(q));
-      sops += digits(static_cast<std::uint32_t>(q < 0 ? -q : q)) * fan(i);
-    }
-  } else if (link.pool < 0) {
-    for (const std::int32_t i : src.nz) {
-      const std::int32_t q = src.aux[static_cast<std::size_t>(i)];
-      w.ev_ids.push_back(i);
-      w.ev_pay.push_back(static_cast<float>(q));
-      sops += digits(static_cast<std::uint32_t>(q)) * fan(static_cast<std::size_t>(i));
-    }
-  } else {
-    sops += pool_values(w, plan_[static_cast<std::size_t>(link.pool)], src.aux.data(), bits, fan);
+  const std::int32_t* __restrict q = s.aux.data();
+  const std::size_t n = s.aux.size();
+  if (bits == 1) {  // every neuron (q = 0 adds 0): a loop that vectorizes
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(q[i]), 1));
+    return sum;
   }
-  s.sops += sops;
-  integrate(w, p, s, 0, w.ev_ids, w.ev_pay, s.v.data(), false);
+  std::uint64_t sum = 0;
+  for (const std::int32_t i : s.nz) sum += static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(q[static_cast<std::size_t>(i)]), bits));
+  return sum;
 }
 
-// The pooled integers of a value link, window by window (channels innermost, so the loops
-// vectorize): dense_in[o] = sum_j w_o q_j in increasing j, as the scatter adds them
-// (q >= 0, so the zero terms change no bit), and the OR of the q_j for the digit events.
-// Appends the nonzero outputs to ev_ids/ev_pay; returns their SOPs.
-template <class Fan>
-std::uint64_t Simulator::pool_values(Worker& w, const PlanLayer& P, const std::int32_t* q, int bits,
-                                     Fan&& fan) const {
-  const auto C = static_cast<std::size_t>(P.c);
-  for (int oy = 0; oy < P.h; ++oy)
-    for (int ox = 0; ox < P.w; ++ox) {
-      const std::size_t o = static_cast<std::size_t>(oy) * P.w + ox;
-      const float wo = P.weight[o];
-      float* __restrict dv = w.dense_in.data() + o * C;
-      std::int32_t* __restrict om = w.or_mask.data() + o * C;
-      if (spike_sops_) {  // or_mask holds the pooled integers' digit sums instead
-        ops::for_window(P, oy, ox, [&](std::size_t pos) {
-          const std::int32_t* __restrict qr = q + pos * C;
-          for (std::size_t c = 0; c < C; ++c) {
-            dv[c] += static_cast<float>(qr[c]) * wo;
-            om[c] += digit_sum(static_cast<std::uint32_t>(qr[c]), bits);
-          }
+// radix_fold() on values: each input's window is its values (CompileOptions::radix_values),
+// scattered once. SOPs are those of the digit-level run: digit events (or digit sums) from
+// the values' digit masks, times the fan-out.
+void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) const {
+  for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+    const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
+    if (p.kernel != KernelKind::Add) {  // Add: counted at the branches
+      std::uint64_t sops = 0;
+      if (p.fanout.empty())
+        for (const std::uint32_t u : src.val_units) sops += u;
+      else
+        for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+          sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
+      s.sops += sops;
+    }
+    if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
+      kernels::add_into(s.v.data(), src.val.data(), s.v.size());
+    else
+      integrate(w, p, s, j, src.val_ids, src.val_pay, s.v.data(), false);
+  }
+}
+
+// A layer without neurons on values, once per window (at its first step): its operator
+// applied to its inputs' values, as events; a synapse that emits no train counts its SOPs
+// here as the digit-level run does per step (its route() counts them otherwise).
+void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const {
+  const auto li = static_cast<std::size_t>(&p - plan_.data());
+  const bool synapse = p.kernel == KernelKind::Dense || p.kernel == KernelKind::Conv2D ||
+                       p.kernel == KernelKind::Affine;
+  std::fill(s.val.begin(), s.val.end(), 0.0f);
+  if (p.kernel == KernelKind::MaxPool2DRadix) {
+    // The digit-wise MSB-first maximum of integers is their maximum (inputs >= 0).
+    const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs.front())];
+    for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+      w.dense_in[static_cast<std::size_t>(src.val_ids[e])] = src.val_pay[e];
+    const auto C = static_cast<std::size_t>(p.c);
+    for (int oy = 0; oy < p.h; ++oy)
+      for (int ox = 0; ox < p.w; ++ox) {
+        float* __restrict out = s.val.data() + (static_cast<std::size_t>(oy) * p.w + ox) * C;
+        ops::for_window(p, oy, ox, [&](std::size_t pos) {
+          const float* __restrict in = w.dense_in.data() + pos * C;
+          for (std::size_t c = 0; c < C; ++c) out[c] = std::max(out[c], in[c]);
         });
-        continue;
       }
-      ops::for_window(P, oy, ox, [&](std::size_t pos) {
-        const std::int32_t* __restrict qr = q + pos * C;
-        for (std::size_t c = 0; c < C; ++c) {
-          dv[c] += static_cast<float>(qr[c]) * wo;
-          om[c] |= qr[c];
-        }
-      });
+    for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+      w.dense_in[static_cast<std::size_t>(src.val_ids[e])] = 0.0f;
+  } else {
+    for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+      const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
+      if (synapse && silent_[li]) {
+        std::uint64_t sops = 0;
+        if (p.fanout.empty())
+          for (const std::uint32_t u : src.val_units) sops += u;
+        else
+          for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+            sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
+        s.sops += sops;
+      }
+      integrate(w, p, s, j, src.val_ids, src.val_pay, s.val.data(), false);
     }
-  const std::size_t n = kernels::nonzero(w.dense_in.data(), P.size(), w.rows.data());
-  std::uint64_t sops = 0;
-  for (std::size_t e = 0; e < n; ++e) {
-    const auto o = static_cast<std::size_t>(w.rows[e]);
-    w.ev_ids.push_back(w.rows[e]);
-    w.ev_pay.push_back(w.dense_in[o]);
-    const auto mask = static_cast<std::uint32_t>(w.or_mask[o]);
-    sops += static_cast<std::uint64_t>(spike_sops_ ? mask : nonzero_digits(mask, bits)) * fan(o);
-    w.dense_in[o] = 0.0f;
   }
-  std::fill_n(w.or_mask.begin(), P.size(), 0);
-  return sops;
+  if (dense_[li]) return;  // read densely (every reader is an Add population)
+  const std::size_t n = kernels::nonzero(s.val.data(), p.size(), w.rows.data());
+  s.val_ids.assign(w.rows.begin(), w.rows.begin() + static_cast<std::ptrdiff_t>(n));
+  s.val_pay.resize(n);
+  for (std::size_t e = 0; e < n; ++e) s.val_pay[e] = s.val[static_cast<std::size_t>(s.val_ids[e])];
+  if (net_.value_links()[li].counted) value_bits(w, p, s);
+}
+
+// The digit masks of a weightless layer's value events: moved with their ids (Identity,
+// ZeroPad2D, Concat: routed as floats through the operator, exact below 2^24), OR-ed over
+// the window (AvgPool2D; SopConvention::Spikes: summed), or those of the maximum.
+void Simulator::value_bits(Worker& w, const PlanLayer& p, LayerState& s) const {
+  value_masks(w, p, s);
+  const auto li = static_cast<std::size_t>(&p - plan_.data());
+  const int bits = log2_base(net_.value_links()[li].base);
+  s.val_units.resize(s.val_bits.size());
+  for (std::size_t e = 0; e < s.val_bits.size(); ++e)
+    s.val_units[e] = static_cast<std::uint32_t>(value_units(s.val_bits[e], bits));
+}
+
+void Simulator::value_masks(Worker& w, const PlanLayer& p, LayerState& s) const {
+  const std::size_t n = s.val_ids.size();
+  s.val_bits.resize(n);
+  const auto li = static_cast<std::size_t>(&p - plan_.data());
+  if (p.kernel == KernelKind::MaxPool2DRadix) {
+    const int bits = log2_base(net_.value_links()[li].base);
+    for (std::size_t e = 0; e < n; ++e)
+      s.val_bits[e] = int_bits(static_cast<std::uint32_t>(s.val_pay[e]), bits);
+    return;
+  }
+  if (p.kernel == KernelKind::AvgPool2D) {
+    const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs.front())];
+    for (std::size_t e = 0; e < src.val_ids.size(); ++e)
+      w.or_in[static_cast<std::size_t>(src.val_ids[e])] = src.val_bits[e];
+    const auto C = static_cast<std::size_t>(p.c);
+    for (int oy = 0; oy < p.h; ++oy)
+      for (int ox = 0; ox < p.w; ++ox) {
+        std::int32_t* __restrict om = w.or_mask.data() + (static_cast<std::size_t>(oy) * p.w + ox) * C;
+        ops::for_window(p, oy, ox, [&](std::size_t pos) {
+          const std::int32_t* __restrict qr = w.or_in.data() + pos * C;
+          if (spike_sops_)
+            for (std::size_t c = 0; c < C; ++c) om[c] += qr[c];
+          else
+            for (std::size_t c = 0; c < C; ++c) om[c] |= qr[c];
+        });
+      }
+    for (std::size_t e = 0; e < src.val_ids.size(); ++e) w.or_in[static_cast<std::size_t>(src.val_ids[e])] = 0;
+    for (std::size_t e = 0; e < n; ++e) s.val_bits[e] = w.or_mask[static_cast<std::size_t>(s.val_ids[e])];
+    std::fill_n(w.or_mask.begin(), p.size(), 0);
+    return;
+  }
+  for (std::size_t j = 0; j < p.inputs.size(); ++j) {
+    const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
+    std::vector<float>& f = w.ev_pay;
+    f.resize(src.val_bits.size());
+    for (std::size_t e = 0; e < src.val_bits.size(); ++e) f[e] = static_cast<float>(src.val_bits[e]);
+    const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
+    const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), false, false, s.bits.data()};
+    ops::op_traits(p.kernel).integrate(ctx, {src.val_ids, f}, w.bits_acc.data());
+  }
+  for (std::size_t e = 0; e < n; ++e) {
+    const auto i = static_cast<std::size_t>(s.val_ids[e]);
+    s.val_bits[e] = static_cast<std::int32_t>(w.bits_acc[i]);
+    w.bits_acc[i] = 0.0f;
+  }
 }
 
 // End of the window: U_K + B^K * (bias [+ analog current]) + V0, then q.

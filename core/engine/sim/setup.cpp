@@ -22,19 +22,35 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   const auto& to_graph = plan_.front().to_graph;
   input_identity_ = true;
   for (std::size_t i = 0; i < to_graph.size(); ++i) input_identity_ &= to_graph[i] == static_cast<std::int32_t>(i);
-  links_.assign(plan_.size(), nullptr);
-  silent_.assign(plan_.size(), false);
+  const std::size_t n = plan_.size();
+  reads_.assign(n, false);
+  feeds_.assign(n, false);
+  silent_.assign(n, false);
+  dense_.assign(n, false);
   spike_sops_ = o.energy.sops == SopConvention::Spikes;
   if (digit_level) return;
-  // The plan's value links, minus those whose path run() must record.
-  for (std::size_t c = 0; c < plan_.size(); ++c) {
-    const ValueLink& link = net.value_links()[c];
-    if (link.source < 0) continue;
-    bool keep = true;
-    for (int j : link.path) keep &= !recorded[static_cast<std::size_t>(j)];
-    if (!keep) continue;
-    links_[c] = &link;
-    silent_[static_cast<std::size_t>(link.source)] = true;
+  // Readers that fold values (radix populations) and the layers without neurons computing
+  // them; then, from the last layer back, which layers must still emit digit trains: the
+  // recorded ones, the output, and those read by a layer that reads trains (one that does
+  // not fold values, or a layer without neurons that emits a train itself).
+  const auto& links = net.value_links();
+  std::vector<bool> train(n, false);
+  for (std::size_t l = n; l-- > 0;) {
+    const PlanLayer& p = plan_[l];
+    reads_[l] = links[l].read;
+    bool need = recorded[l] || static_cast<int>(l) == net.output() || !links[l].values;
+    bool read = false, all_add = true;
+    for (std::size_t r = l + 1; r < n; ++r)
+      for (int j : plan_[r].inputs) {
+        if (static_cast<std::size_t>(j) != l) continue;
+        read = true;
+        if (plan_[r].model ? !reads_[r] : train[r]) need = true;
+        if (reads_[r]) feeds_[l] = true;
+        all_add = all_add && reads_[r] && plan_[r].model && plan_[r].kernel == KernelKind::Add;
+      }
+    dense_[l] = reads_[l] && !p.model && read && all_add && !links[l].counted;
+    train[l] = need || !read || p.analog;
+    silent_[l] = !train[l];
   }
 }
 
@@ -61,6 +77,13 @@ void Simulator::init(Worker& w) const {
     if (p.kernel == KernelKind::BitDense)
       s.bits.assign(static_cast<std::size_t>(2 + p.bit_planes) * static_cast<std::size_t>(p.bit_words), 0);
     if (p.neuron == NeuronKind::Radix) s.nz.reserve(n + 16);
+    if (feeds_[l]) {  // its window's values, for readers that fold them
+      s.val_ids.reserve(n);
+      s.val_pay.reserve(n);
+      s.val_bits.reserve(n);
+      s.val_units.reserve(n);
+    }
+    if (reads_[l] && !p.model) s.val.assign(n, 0.0f);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)
       s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
     s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,
@@ -92,6 +115,8 @@ void Simulator::init(Worker& w) const {
   w.levels.assign(plan_.front().size(), 0);
   w.pay.assign(max_size_ + 16, 0.0f);
   w.or_mask.assign(max_size_, 0);
+  w.or_in.assign(max_size_, 0);
+  w.bits_acc.assign(max_size_, 0.0f);
   std::size_t fired = 0;
   for (const auto& p : plan_)
     if (whole_window_if(p)) fired = std::max(fired, if_vectors(p) * static_cast<std::size_t>(steps_));
@@ -161,7 +186,7 @@ void Simulator::encode(Worker& w, std::size_t index) const {
       encoders::rate(w.input, spec.input_scale, steps_, spec.seed, index, s.train);
       break;
     case EncoderKind::Radix:
-      if (silent_[0]) {  // the first layer reads the levels (value link)
+      if (silent_[0]) {  // the readers take the levels (values)
         encode_radix_levels(w, s);
         return;
       }
@@ -169,6 +194,7 @@ void Simulator::encode(Worker& w, std::size_t index) const {
       encoders::radix(w.input, spec.input_scale, spec.input_radix_base, spec.input_radix_digits,
                       w.levels, s.train);
       s.train.close_until(steps_);
+      if (feeds_[0]) level_values(w, s);
       break;
     case EncoderKind::Augmented:
       s.train.clear(steps_);

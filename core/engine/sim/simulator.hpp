@@ -13,6 +13,29 @@
 
 namespace brisk::sim {
 
+// Number of nonzero base-2^bits digits of x (x < 2^31). The bit count is spelled out: the
+// baseline x86-64 target has no popcnt instruction and std::popcount would call libgcc.
+inline int nonzero_digits(std::uint32_t x, int bits) {
+  if (bits == 1) {
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+    return static_cast<int>((x * 0x01010101u) >> 24);
+  }
+  int n = 0;
+  for (; x != 0; x >>= bits) n += (x & ((1u << bits) - 1u)) != 0;
+  return n;
+}
+
+// Sum of the base-2^bits digits of x (x < 2^31).
+inline int digit_sum(std::uint32_t x, int bits) {
+  if (bits == 1) return nonzero_digits(x, 1);
+  int n = 0;
+  for (; x != 0; x >>= bits) n += static_cast<int>(x & ((1u << bits) - 1u));
+  return n;
+}
+int log2_base(int base);
+
 class Simulator {
  public:
   // `recorded`: layers whose outputs run() records (their trains must exist);
@@ -34,8 +57,13 @@ class Simulator {
   int steps_ = 0;
   std::size_t max_size_ = 0;
   bool input_identity_ = false;          // the input's internal order is the Graph's
-  std::vector<const ValueLink*> links_;  // per consumer layer; null = digit level
-  std::vector<bool> silent_;             // per producer: q is read directly, no digit events
+  // Per layer (CompileOptions::radix_values): reads_ - a radix population folds its
+  // inputs' values / a layer without neurons computes its value; feeds_ - some reader
+  // folds this layer's values (they are kept in LayerState::val_*); silent_ - no reader
+  // needs its digit train (it emits none; its spikes and SOPs are counted from the values).
+  // dense_ - a layer without neurons whose readers are all Add populations keeps its
+  // value as the dense vector `val` only (no events; the Adds add it whole).
+  std::vector<bool> reads_, feeds_, silent_, dense_;
   bool spike_sops_ = false;              // opts_.energy.sops == SopConvention::Spikes
 
   bool whole_window_if(const PlanLayer& p) const {
@@ -77,20 +105,27 @@ class Simulator {
   // radix.cpp
   void radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
   void radix_fold(Worker& w, const PlanLayer& p, LayerState& s) const;
-  void radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s, const ValueLink& link) const;
-  template <class Fan>
-  std::uint64_t pool_values(Worker& w, const PlanLayer& P, const std::int32_t* q, int bits,
-                            Fan&& fan) const;
+  void radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) const;
+  void value_route(Worker& w, const PlanLayer& p, LayerState& s) const;
+  void value_bits(Worker& w, const PlanLayer& p, LayerState& s) const;
+  void value_masks(Worker& w, const PlanLayer& p, LayerState& s) const;
+  void level_values(Worker& w, LayerState& s) const;
+  void pop_values(const PlanLayer& p, LayerState& s, bool silent) const;
+  // The SOP units of one value event per synapse of fan-out 1: its digit events (a mask
+  // whose nonzero digits are the steps with an event) or, SopConvention::Spikes, the sum
+  // of its digits (kept as that count).
+  std::uint64_t value_units(std::int32_t bits, int log2b) const {
+    return spike_sops_ ? static_cast<std::uint64_t>(bits)
+                       : static_cast<std::uint64_t>(nonzero_digits(static_cast<std::uint32_t>(bits), log2b));
+  }
+  std::int32_t int_bits(std::uint32_t q, int log2b) const {
+    return spike_sops_ ? digit_sum(q, log2b) : static_cast<std::int32_t>(q);
+  }
   void finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m) const;
   void readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
   void encode_radix_levels(Worker& w, LayerState& s) const;
   static std::uint64_t digit_events(const PlanLayer& p, const LayerState& s);
 };
 
-// Number of nonzero base-2^bits digits of x (x < 2^31).
-int nonzero_digits(std::uint32_t x, int bits);
-// Sum of the base-2^bits digits of x (x < 2^31).
-int digit_sum(std::uint32_t x, int bits);
-int log2_base(int base);
 
 }  // namespace brisk::sim

@@ -21,6 +21,15 @@ struct LayerState {
                                         // words, -1 words) for a BitDense consumer (T = 1)
   std::vector<float> acc;          // operator state: MaxPool gate accumulated payloads
   std::vector<std::int32_t> nz;    // Radix: neurons with q != 0 (for the digit emission)
+  // Radix values (CompileOptions::radix_values): the window as events (ids, values) and,
+  // per event, its digit mask (OR of the integers under it; SopConvention::Spikes: the sum
+  // of their digits); `val` is the dense buffer a layer without neurons computes it in
+  // (zero between uses).
+  // `val_units`: an event's SOPs per unit of fan-out (the digit events its mask stands for,
+  // or that digit sum).
+  std::vector<std::int32_t> val_ids, val_bits;
+  std::vector<std::uint32_t> val_units;
+  std::vector<float> val_pay, val;
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;
@@ -48,7 +57,9 @@ struct Worker {
   std::vector<std::int32_t> rows;  // population scans
   std::vector<std::int64_t> levels;  // radix encoder scratch
   std::vector<float> pay;          // radix emission scratch
-  std::vector<std::int32_t> or_mask;  // radix value links: OR of the pooled integers
+  std::vector<std::int32_t> or_mask;  // radix values: OR of the pooled integers (zero)
+  std::vector<std::int32_t> or_in;    // radix values: an input's digit masks, dense (zero)
+  std::vector<float> bits_acc;        // radix values: digit masks routed as floats (zero)
   std::vector<std::uint16_t> fired;   // if_window(): firing bits [step][vector]
   std::vector<float> logits;
   std::vector<std::uint64_t> correct;  // per step

@@ -227,6 +227,11 @@ void Simulator::step(Worker& w, int l, int t) const {
   if (p.analog) return;  // constant; computed in begin()
   const std::size_t before = s.train.events();
   if (!p.model) {
+    if (reads_[static_cast<std::size_t>(l)] && t == p.window_start) value_route(w, p, s);
+    if (silent_[static_cast<std::size_t>(l)]) {  // its readers take its values
+      s.train.end_step();
+      return;
+    }
     route(w, p, s, t);
     if (spike_sops_) {  // events route_multiplicities() did not count: their |payload|
       const auto pay = s.train.all_payload();
