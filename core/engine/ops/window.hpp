@@ -30,4 +30,16 @@ void for_window(const PlanLayer& p, int oy, int ox, F&& f) {
   }
 }
 
+// The window walk over channels-last rows: for every output cell, f(out_row, in_row) for
+// each valid input position of its window; out is [p.h * p.w][p.c], in [p.in_h * p.in_w][p.c].
+template <class T, class U, class F>
+void for_window_rows(const PlanLayer& p, T* out, const U* in, F&& f) {
+  const auto C = static_cast<std::size_t>(p.c);
+  for (int oy = 0; oy < p.h; ++oy)
+    for (int ox = 0; ox < p.w; ++ox) {
+      T* o = out + (static_cast<std::size_t>(oy) * p.w + ox) * C;
+      for_window(p, oy, ox, [&](std::size_t pos) { f(o, in + pos * C); });
+    }
+}
+
 }  // namespace brisk::ops

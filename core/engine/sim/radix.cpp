@@ -189,14 +189,9 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
     for (std::size_t e = 0; e < src.val_ids.size(); ++e)
       w.dense_in[static_cast<std::size_t>(src.val_ids[e])] = src.val_pay[e];
     const auto C = static_cast<std::size_t>(p.c);
-    for (int oy = 0; oy < p.h; ++oy)
-      for (int ox = 0; ox < p.w; ++ox) {
-        float* __restrict out = s.val.data() + (static_cast<std::size_t>(oy) * p.w + ox) * C;
-        ops::for_window(p, oy, ox, [&](std::size_t pos) {
-          const float* __restrict in = w.dense_in.data() + pos * C;
-          for (std::size_t c = 0; c < C; ++c) out[c] = std::max(out[c], in[c]);
-        });
-      }
+    ops::for_window_rows(p, s.val.data(), w.dense_in.data(), [C](float* __restrict out, const float* __restrict in) {
+      for (std::size_t c = 0; c < C; ++c) out[c] = std::max(out[c], in[c]);
+    });
     for (std::size_t e = 0; e < src.val_ids.size(); ++e)
       w.dense_in[static_cast<std::size_t>(src.val_ids[e])] = 0.0f;
   } else {
@@ -249,17 +244,13 @@ void Simulator::value_masks(Worker& w, const PlanLayer& p, LayerState& s) const 
     for (std::size_t e = 0; e < src.val_ids.size(); ++e)
       w.or_in[static_cast<std::size_t>(src.val_ids[e])] = src.val_bits[e];
     const auto C = static_cast<std::size_t>(p.c);
-    for (int oy = 0; oy < p.h; ++oy)
-      for (int ox = 0; ox < p.w; ++ox) {
-        std::int32_t* __restrict om = w.or_mask.data() + (static_cast<std::size_t>(oy) * p.w + ox) * C;
-        ops::for_window(p, oy, ox, [&](std::size_t pos) {
-          const std::int32_t* __restrict qr = w.or_in.data() + pos * C;
-          if (spike_sops_)
-            for (std::size_t c = 0; c < C; ++c) om[c] += qr[c];
-          else
-            for (std::size_t c = 0; c < C; ++c) om[c] |= qr[c];
-        });
-      }
+    ops::for_window_rows(p, w.or_mask.data(), w.or_in.data(),
+                         [C, sum = spike_sops_](std::int32_t* __restrict om, const std::int32_t* __restrict qr) {
+                           if (sum)
+                             for (std::size_t c = 0; c < C; ++c) om[c] += qr[c];
+                           else
+                             for (std::size_t c = 0; c < C; ++c) om[c] |= qr[c];
+                         });
     for (std::size_t e = 0; e < src.val_ids.size(); ++e) w.or_in[static_cast<std::size_t>(src.val_ids[e])] = 0;
     for (std::size_t e = 0; e < n; ++e) s.val_bits[e] = w.or_mask[static_cast<std::size_t>(s.val_ids[e])];
     std::fill_n(w.or_mask.begin(), p.size(), 0);
