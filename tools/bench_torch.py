@@ -93,8 +93,14 @@ def _sym_pads(pads, name):
     return (top, left) if (top == bottom and left == right) else None
 
 
-def make_h5_net(path):
-    """An nn.Module running the layers of a brisk ANN HDF5 file densely (eval mode)."""
+def make_h5_net(path, activation=None, trainable=False):
+    """An nn.Module running the layers of a brisk ANN HDF5 file densely (eval mode).
+
+    activation(x, layer, kind, act_max, act_bits, act_levels) replaces the file's activations
+    (default: _activation, the ANN's). trainable: the Affine (folded BatchNorm) scales and
+    shifts become parameters too, and every layer with a finite act_max gets a parameter
+    `thresholds[<layer key>]` holding it (tools/finetune_snn.py trains them); the Conv2d and
+    Linear weights are parameters either way."""
     import h5py
 
     class H5Net(nn.Module):
@@ -102,6 +108,7 @@ def make_h5_net(path):
             super().__init__()
             self.steps = []
             self.mods = nn.ModuleDict()
+            self.thresholds = nn.ParameterDict()
             with h5py.File(path, "r") as f:
                 if f.attrs.get("brisk_format") != "brisk-ann":
                     raise SystemExit(f"{path}: not a brisk ANN HDF5 file (brisk_format)")
@@ -136,8 +143,15 @@ def make_h5_net(path):
                     lin.bias.data.copy_(data["bias"])
                 self.mods[key] = lin
             elif t == "Affine":
-                self.register_buffer(key + "_scale", data["scale"])
-                self.register_buffer(key + "_shift", data["shift"])
+                if trainable:
+                    self.register_parameter(key + "_scale", nn.Parameter(data["scale"].clone()))
+                    self.register_parameter(key + "_shift", nn.Parameter(data["shift"].clone()))
+                else:
+                    self.register_buffer(key + "_scale", data["scale"])
+                    self.register_buffer(key + "_shift", data["shift"])
+            act_max = float(a.get("act_max", float("inf")))
+            if trainable and np.isfinite(act_max):
+                self.thresholds[key] = nn.Parameter(torch.tensor(act_max, dtype=torch.float32))
 
         def forward(self, x):
             vals = {}
@@ -190,9 +204,13 @@ def make_h5_net(path):
                     y = src[0]
                 else:
                     raise SystemExit(f"{path}: layer '{n}': unsupported type {t}")
-                vals[n] = _activation(y, str(a.get("activation", "linear")),
-                                      float(a.get("act_max", float("inf"))), int(a.get("act_bits", 0)),
-                                      int(a.get("act_levels", 0)))
+                act_max = self.thresholds[key] if key in self.thresholds else float(a.get("act_max", float("inf")))
+                kind = str(a.get("activation", "linear"))
+                if activation is None:
+                    vals[n] = _activation(y, kind, act_max, int(a.get("act_bits", 0)), int(a.get("act_levels", 0)))
+                else:
+                    vals[n] = activation(y, n, kind, act_max, int(a.get("act_bits", 0)),
+                                         int(a.get("act_levels", 0)))
             return vals[self.output]
 
     return H5Net().eval()
