@@ -95,7 +95,7 @@ def evaluate(net, state, x, y, steps, batch=500):
     return 100.0 * correct / len(x)
 
 
-def write_model(net, src, out, note):
+def write_model(net, src, out, note, snn_acc):
     """src with the trained values in place, written to a temporary file and renamed."""
     import h5py
     fd, tmp = tempfile.mkstemp(prefix=".finetune_", suffix=".h5", dir=os.path.dirname(os.path.abspath(out)))
@@ -123,6 +123,13 @@ def write_model(net, src, out, note):
                     g.attrs["act_max"] = np.float32(theta)
             meta = f.require_group("metadata")
             meta.attrs["snn_finetune"] = note
+            if "test_accuracy" in meta.attrs:  # the source ANN's, no longer this file's
+                meta.attrs["source_test_accuracy"] = meta.attrs["test_accuracy"]
+                del meta.attrs["test_accuracy"]
+            meta.attrs["snn_test_accuracy"] = snn_acc
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private
         os.replace(tmp, out)
     except BaseException:
         os.unlink(tmp)
@@ -216,7 +223,9 @@ def main():
     note = (f"tools/finetune_snn.py -T {steps} --loss-steps {','.join(map(str, loss_steps))} "
             f"--epochs {args.epochs} --lr {args.lr} --batch {args.batch} --seed {args.seed}; "
             f"from {os.path.basename(args.model)}")
-    write_model(net, args.model, args.out, note)
+    snn_acc = (f"rate/IF T = 1..{args.eval_steps} on {len(xt)} test images (PyTorch): " +
+               ", ".join(f"{a:.2f}" for a in acc))
+    write_model(net, args.model, args.out, note, snn_acc)
     log(f"wrote {args.out}")
 
 
