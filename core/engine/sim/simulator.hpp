@@ -64,6 +64,10 @@ class Simulator {
   // dense_ - a layer without neurons whose readers are all Add populations keeps its
   // value as the dense vector `val` only (no events; the Adds add it whole).
   std::vector<bool> reads_, feeds_, silent_, dense_;
+  // Per layer, for the layer-major schedule: the one step at which a silent folding layer
+  // does anything (a radix population's window end, a value layer's window start), steps_
+  // for a silent layer that does nothing, -1 for a layer that needs every step.
+  std::vector<int> only_step_;
   bool spike_sops_ = false;              // opts_.energy.sops == SopConvention::Spikes
 
   bool whole_window_if(const PlanLayer& p) const {

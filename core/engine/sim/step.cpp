@@ -34,9 +34,15 @@ void Simulator::sample(Worker& w, std::span<const float> x, std::size_t index,
   } else if (opts_.schedule == Schedule::LayerMajor) {
     for (int l = 1; l < nl; ++l) {
       const auto t0 = opts_.time_layers ? Clock::now() : Clock::time_point{};
-      if (whole_window_if(plan_[static_cast<std::size_t>(l)]))
+      const int only = only_step_[static_cast<std::size_t>(l)];
+      if (whole_window_if(plan_[static_cast<std::size_t>(l)])) {
         if_window(w, l);
-      else
+      } else if (only >= 0) {  // a silent folding layer: its one step, the others closed
+        SpikeTrain& tr = w.layers[static_cast<std::size_t>(l)].train;
+        tr.close_until(only);
+        if (only < steps_) step(w, l, only);
+        tr.close_until(steps_);
+      } else
         for (int t = 0; t < steps_; ++t) step(w, l, t);
       if (opts_.time_layers)
         w.layers[static_cast<std::size_t>(l)].seconds +=
