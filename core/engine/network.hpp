@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include <brisk/core/base/aligned.hpp>
 #include <brisk/core/graph/graph.hpp>
 #include <optional>
 
@@ -64,7 +65,7 @@ struct PlanLayer {
   int in_c = 0, in_h = 1, in_w = 1;
 
   // Operator parameters (repacked; see the header comment).
-  std::vector<float> weight;
+  AlignedFloats weight;  // cache-line aligned (core/base/aligned.hpp)
   std::vector<float> bias;       // per output channel, times bias_scale; empty = none
   int kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
   std::vector<int> concat_offset;  // Concat: channel offset of each input

@@ -8,7 +8,7 @@ namespace {
 void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
   [[maybe_unused]] const PlanLayer& in = plan[static_cast<std::size_t>(l.inputs.front())];
   if (l.scale.size() != static_cast<std::size_t>(p.c)) fail(l, "Affine needs one scale per channel");
-  p.weight = l.scale;
+  p.weight.assign(l.scale.begin(), l.scale.end());
   p.fanout.assign(in.size(), 1);
 }
 
