@@ -116,13 +116,18 @@ TEST_CASE("conv scatter and gather: every Isa variant equals the scalar referenc
   for_each_isa([](Isa isa) {
     std::mt19937 rng(12);
     int tested = 0;
-    for (int trial = 0; trial < 96; ++trial) {
+    for (int trial = 0; trial < 144; ++trial) {
       kernels::ConvGeom g{};
       g.in_h = 1 + static_cast<int>(rng() % 9);
       g.in_w = 1 + static_cast<int>(rng() % 9);
       if (trial % 2 == 0) g.in_w |= 1;  // odd input widths
       g.cin = 1 + static_cast<int>(rng() % 5);
+      if (trial % 6 == 5) {  // rows long enough for the gather's position blocks, ragged tails
+        g.in_w = 10 + static_cast<int>(rng() % 30);
+        g.cin = 1 + static_cast<int>(rng() % 20);
+      }
       g.cout = ragged_cout(rng, trial);
+      if (trial % 12 == 11) g.cout = 16 << (trial / 12 % 3);  // a blocked width on a long row
       g.kh = 1 + static_cast<int>(rng() % 3);
       g.kw = 1 + static_cast<int>(rng() % 3);
       g.sh = 1 + static_cast<int>(rng() % 2);
