@@ -92,7 +92,7 @@ class Simulator {
   void if_window(Worker& w, int l) const;
   template <class Model>
   void population_step(Worker& w, const PlanLayer& p, LayerState& s, int t, const Model& m) const;
-  bool use_dense(std::size_t events, std::size_t inputs) const;
+  bool use_dense(const PlanLayer& p, std::size_t events, std::size_t inputs) const;
   void integrate(Worker& w, const PlanLayer& p, LayerState& s, std::size_t j,
                  std::span<const std::int32_t> ids, std::span<const float> pay, float* target,
                  bool count) const;
