@@ -15,6 +15,12 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
 std::uint64_t integrate(const Context& c, Events ev, float* target) {
   [[maybe_unused]] const PlanLayer& p = c.p;
   const std::size_t n = ev.ids.size();
+  const auto C = static_cast<std::uint32_t>(p.c);
+  if ((C & (C - 1)) == 0) {  // a power of two channels: the channel is a mask, not a division
+    for (std::size_t e = 0; e < n; ++e)
+      target[static_cast<std::size_t>(ev.ids[e])] += ev.pay[e] * p.weight[static_cast<std::uint32_t>(ev.ids[e]) & (C - 1)];
+    return n;
+  }
   for (std::size_t e = 0; e < n; ++e)
     target[static_cast<std::size_t>(ev.ids[e])] += ev.pay[e] * p.weight[static_cast<std::size_t>(ev.ids[e] % p.c)];
   return n;
