@@ -15,7 +15,10 @@ struct CacheAligned {
   CacheAligned() = default;
   template <class U>
   constexpr CacheAligned(const CacheAligned<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  T* allocate(std::size_t n) {
+    if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
+    return static_cast<T*>(::operator new(n * sizeof(T), kAlign));
+  }
   void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), kAlign); }
   template <class U>
   bool operator==(const CacheAligned<U>&) const noexcept { return true; }
