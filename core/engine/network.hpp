@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include <brisk/core/base/aligned.hpp>
 #include <brisk/core/graph/graph.hpp>
 #include <optional>
 
@@ -64,11 +65,15 @@ struct PlanLayer {
   int in_c = 0, in_h = 1, in_w = 1;
 
   // Operator parameters (repacked; see the header comment).
-  std::vector<float> weight;
+  AlignedFloats weight;  // cache-line aligned (core/base/aligned.hpp)
   std::vector<float> bias;       // per output channel, times bias_scale; empty = none
   int kh = 1, kw = 1, sh = 1, sw = 1, pad_top = 0, pad_left = 0;
   std::vector<int> concat_offset;  // Concat: channel offset of each input
   kernels::ConvTaps taps;          // Conv2D, AvgPool2D: fan-out table of each input position
+  // Conv2D: the event density (events / inputs) from which its dense twin (the blocked
+  // gather) is faster than scattering, by the kernels' cost model (kernels::
+  // conv_dense_above); <0: none, the CompileOptions threshold alone decides.
+  float dense_above = -1.0f;
   // AvgPool2D with non-overlapping windows: per input id its output id (-1: none) and the
   // window weight, so an event is one indexed add (empty: walk the taps).
   std::vector<std::int32_t> pool_target;
@@ -131,6 +136,8 @@ struct CompileOptions {
   // Measured on the Fashion-MNIST CNN (brisk bench --kernel sparse|dense|auto): scatter
   // wins at the densities seen there (IF up to ~25%, radix inputs ~50-60%: 12.2k vs 9.4k
   // images/s with 0.25), because the gather branches on every zero input; hence 0.8.
+  // A Conv2D layer whose blocked gather wins earlier (PlanLayer::dense_above: strided and
+  // one-channel convolutions) switches at the lower of the two densities.
   float dense_threshold = 0.8f;
   // Radix layers integrate their window in one pass at its last step: the digits of each
   // input are decoded to n_j = sum_k B^(K-1-k) d_jk and U_K = sum_j w_j n_j is scattered

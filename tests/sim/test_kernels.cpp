@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include <brisk/core/base/aligned.hpp>
 #include <brisk/core/base/isa.hpp>
 #include <brisk/core/base/scan.hpp>
 #include <brisk/core/base/scan_isa.hpp>
@@ -116,13 +117,18 @@ TEST_CASE("conv scatter and gather: every Isa variant equals the scalar referenc
   for_each_isa([](Isa isa) {
     std::mt19937 rng(12);
     int tested = 0;
-    for (int trial = 0; trial < 96; ++trial) {
+    for (int trial = 0; trial < 144; ++trial) {
       kernels::ConvGeom g{};
       g.in_h = 1 + static_cast<int>(rng() % 9);
       g.in_w = 1 + static_cast<int>(rng() % 9);
       if (trial % 2 == 0) g.in_w |= 1;  // odd input widths
       g.cin = 1 + static_cast<int>(rng() % 5);
+      if (trial % 6 == 5) {  // rows long enough for the gather's position blocks, ragged tails
+        g.in_w = 10 + static_cast<int>(rng() % 30);
+        g.cin = 1 + static_cast<int>(rng() % 20);
+      }
       g.cout = ragged_cout(rng, trial);
+      if (trial % 12 == 11) g.cout = 16 << (trial / 12 % 3);  // a blocked width on a long row
       g.kh = 1 + static_cast<int>(rng() % 3);
       g.kw = 1 + static_cast<int>(rng() % 3);
       g.sh = 1 + static_cast<int>(rng() % 2);
@@ -407,4 +413,36 @@ TEST_CASE("scale_round: every Isa variant equals std::nearbyint(x * scale) bitwi
     checked_nan = true;
   });
   CHECK(checked_nan);
+}
+
+TEST_CASE("AlignedFloats: storage starts on a 64-byte line, after growth and copies too") {
+  for (std::size_t n : {1u, 3u, 16u, 17u, 100u, 1000u, 100000u}) {
+    AlignedFloats v(n, 1.0f);
+    CHECK(reinterpret_cast<std::uintptr_t>(v.data()) % 64 == 0);
+    v.resize(3 * n + 1);
+    CHECK(reinterpret_cast<std::uintptr_t>(v.data()) % 64 == 0);
+    const AlignedFloats copy = v;
+    CHECK(reinterpret_cast<std::uintptr_t>(copy.data()) % 64 == 0);
+    CHECK(copy == v);
+  }
+}
+
+TEST_CASE("conv_dense_above: the blocked widths only, projections switch early, wide stride-1 convs never") {
+  auto geom = [](int in, int cin, int cout, int k, int s, int pad) {
+    kernels::ConvGeom g{in, in, cin, (in + 2 * pad - k) / s + 1, (in + 2 * pad - k) / s + 1, cout, k, k, s, s, pad, pad};
+    return g;
+  };
+  const kernels::ConvGeom odd = geom(28, 16, 17, 1, 2, 0);  // a projection, but no blocked gather
+  CHECK(kernels::conv_dense_above(odd, kernels::make_conv_taps(odd)) < 0.0f);
+  const kernels::ConvGeom proj = geom(28, 16, 16, 1, 2, 0);  // 1x1 stride 2: 3/4 of inputs reach no output
+  const float p = kernels::conv_dense_above(proj, kernels::make_conv_taps(proj));
+  CHECK(p > 0.0f);
+  CHECK(p < 0.1f);
+  const kernels::ConvGeom wide = geom(4, 64, 64, 3, 1, 1);
+  CHECK(kernels::conv_dense_above(wide, kernels::make_conv_taps(wide)) < 0.0f);
+  for (int cout : {16, 32, 64}) {
+    const kernels::ConvGeom g = geom(14, 16, cout, 3, 1, 1);
+    const float d = kernels::conv_dense_above(g, kernels::make_conv_taps(g));
+    CHECK((d < 0.0f || (d > 0.0f && d <= 1.0f)));
+  }
 }

@@ -549,7 +549,7 @@ namespace {
 void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
   kDense.pack(l, plan, p);  // the float rows [in][out] in the producer's order
   const int nin = l.weight_shape.at(0), nout = l.weight_shape.at(1);
-  std::vector<float> signs;  // the readout (weights a_o * {-1, 0, 1}, compile() checked): their signs
+  AlignedFloats signs;  // the readout (weights a_o * {-1, 0, 1}, compile() checked): their signs
   if (l.bitwise == Bitwise::None) {
     p.bit_scale.assign(static_cast<std::size_t>(nout), 0.0f);
     for (std::size_t k = 0; k < p.weight.size(); ++k) {
@@ -559,7 +559,7 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
     signs = p.weight;
     for (float& w : signs) w = w > 0 ? 1.0f : (w < 0 ? -1.0f : 0.0f);
   }
-  const std::vector<float>& alphabet = signs.empty() ? p.weight : signs;
+  const AlignedFloats& alphabet = signs.empty() ? p.weight : signs;
   for (float w : alphabet)
     if (!(w == 1.0f || w == -1.0f || w == 0.0f)) fail(l, "BitDense needs weights in {-1, 0, +1}");
   p.bit_words = kernels::bit_words(nin);

@@ -27,5 +27,11 @@ void conv_scatter_ref(float* v, std::span<const std::int32_t> ids,
                       std::span<const float> payload, const float* weight, const ConvGeom& g);
 // Conv2D twin over a dense channels-last input (in_h * in_w * cin values).
 void conv_gather(float* v, const float* x, const float* weight, const ConvGeom& g);
+// The event density (events / inputs) from which conv_gather is expected to be faster
+// than conv_scatter (a cost model of both, fitted on AVX-512: the scatter pays per
+// delivered vector and per input position it visits, the blocked gather per vector of the
+// whole window, zeros included); -1 when the gather is not the blocked one (cout not a
+// multiple of 16) or never wins. A speed choice only: both give the same result.
+float conv_dense_above(const ConvGeom& g, const ConvTaps& taps);
 
 }  // namespace brisk::kernels

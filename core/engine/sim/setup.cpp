@@ -27,6 +27,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   feeds_.assign(n, false);
   silent_.assign(n, false);
   dense_.assign(n, false);
+  only_step_.assign(n, -1);
   spike_sops_ = o.energy.sops == SopConvention::Spikes;
   if (digit_level) return;
   // Readers that fold values (radix populations) and the layers without neurons computing
@@ -51,6 +52,20 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     dense_[l] = reads_[l] && !p.model && read && all_add && !links[l].counted;
     train[l] = need || !read || p.analog;
     silent_[l] = !train[l];
+  }
+  // What step() does for a silent layer under radix_fold: a radix population only acts at
+  // its window's last step (it emits nothing), a layer without neurons only computes its
+  // value at the window's first step; every other step just closes its (empty) train.
+  if (!net.is_radix() || !net.options().radix_fold) return;
+  for (std::size_t l = 1; l < n; ++l) {
+    const PlanLayer& p = plan_[l];
+    if (!silent_[l] || p.analog) continue;
+    int t = -1;
+    if (!p.model)
+      t = reads_[l] ? p.window_start : steps_;
+    else if (p.neuron == NeuronKind::Radix && std::holds_alternative<neurons::Radix>(*p.model))
+      t = p.window_start + p.radix_digits - 1;
+    if (t >= 0) only_step_[l] = std::min(t, steps_);
   }
 }
 

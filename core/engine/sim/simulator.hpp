@@ -64,6 +64,10 @@ class Simulator {
   // dense_ - a layer without neurons whose readers are all Add populations keeps its
   // value as the dense vector `val` only (no events; the Adds add it whole).
   std::vector<bool> reads_, feeds_, silent_, dense_;
+  // Per layer, for the layer-major schedule: the one step at which a silent folding layer
+  // does anything (a radix population's window end, a value layer's window start), steps_
+  // for a silent layer that does nothing, -1 for a layer that needs every step.
+  std::vector<int> only_step_;
   bool spike_sops_ = false;              // opts_.energy.sops == SopConvention::Spikes
 
   bool whole_window_if(const PlanLayer& p) const {
@@ -88,7 +92,7 @@ class Simulator {
   void if_window(Worker& w, int l) const;
   template <class Model>
   void population_step(Worker& w, const PlanLayer& p, LayerState& s, int t, const Model& m) const;
-  bool use_dense(std::size_t events, std::size_t inputs) const;
+  bool use_dense(const PlanLayer& p, std::size_t events, std::size_t inputs) const;
   void integrate(Worker& w, const PlanLayer& p, LayerState& s, std::size_t j,
                  std::span<const std::int32_t> ids, std::span<const float> pay, float* target,
                  bool count) const;

@@ -4,14 +4,16 @@
 #include <cstdint>
 #include <vector>
 
+#include <brisk/core/base/aligned.hpp>
 #include <brisk/core/engine/spike_train.hpp>
 
 namespace brisk::sim {
 
 // Per-layer buffers of one worker.
 struct LayerState {
-  std::vector<float> v;            // membrane potentials (neurons), or the None layers'
-                                   // per-step accumulation buffer
+  AlignedFloats v;                 // membrane potentials (neurons), or the None layers'
+                                   // per-step accumulation buffer (cache-line aligned:
+                                   // the conv kernels' target vectors)
   std::vector<std::int32_t> aux;   // models' integer state (net counts, radix q), radix
                                    // MaxPool masks
   std::vector<float> drive;        // constant current per neuron: bias (+ analog input)
@@ -29,7 +31,8 @@ struct LayerState {
   // or that digit sum).
   std::vector<std::int32_t> val_ids, val_bits;
   std::vector<std::uint32_t> val_units;
-  std::vector<float> val_pay, val;
+  std::vector<float> val_pay;
+  AlignedFloats val;
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;

@@ -34,9 +34,15 @@ void Simulator::sample(Worker& w, std::span<const float> x, std::size_t index,
   } else if (opts_.schedule == Schedule::LayerMajor) {
     for (int l = 1; l < nl; ++l) {
       const auto t0 = opts_.time_layers ? Clock::now() : Clock::time_point{};
-      if (whole_window_if(plan_[static_cast<std::size_t>(l)]))
+      const int only = only_step_[static_cast<std::size_t>(l)];
+      if (whole_window_if(plan_[static_cast<std::size_t>(l)])) {
         if_window(w, l);
-      else
+      } else if (only >= 0) {  // a silent folding layer: its one step, the others closed
+        SpikeTrain& tr = w.layers[static_cast<std::size_t>(l)].train;
+        tr.close_until(only);
+        if (only < steps_) step(w, l, only);
+        tr.close_until(steps_);
+      } else
         for (int t = 0; t < steps_; ++t) step(w, l, t);
       if (opts_.time_layers)
         w.layers[static_cast<std::size_t>(l)].seconds +=
@@ -101,10 +107,11 @@ void Simulator::if_window(Worker& w, int l) const {
   }
 }
 
-bool Simulator::use_dense(std::size_t events, std::size_t inputs) const {
+bool Simulator::use_dense(const PlanLayer& p, std::size_t events, std::size_t inputs) const {
   if (opts_.kernel == KernelPolicy::Dense) return true;
   if (opts_.kernel == KernelPolicy::Sparse) return false;
-  const float th = net_.options().dense_threshold;
+  float th = net_.options().dense_threshold;
+  if (th >= 0.0f && p.dense_above >= 0.0f) th = std::min(th, p.dense_above);  // the layer's break-even
   return th >= 0.0f && static_cast<float>(events) > th * static_cast<float>(inputs);
 }
 
@@ -114,7 +121,7 @@ void Simulator::integrate(Worker& w, const PlanLayer& p, LayerState& s, std::siz
   if (ids.empty()) return;
   const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
   const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
-  const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), use_dense(ids.size(), in.size()),
+  const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), use_dense(p, ids.size(), in.size()),
                          count, s.bits.data(),
                          p.kernel == KernelKind::BitDense && !src.out_bits.empty() ? src.out_bits.data() : nullptr};
   const std::uint64_t sops = ops::op_traits(p.kernel).integrate(ctx, {ids, pay}, target);
