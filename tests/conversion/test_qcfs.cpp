@@ -197,7 +197,7 @@ TEST_CASE("rate on a QCFS model: theta = the trained lambda, V0 = theta/2, no ca
   CHECK(a.spec.layers[4].threshold[0] == doctest::Approx(2.0f / 3));
 }
 
-TEST_CASE("T = L: an IF layer under constant input emits QCFS's level index; the readout equals the QCFS ANN") {
+TEST_CASE("T = L: an IF layer under constant input emits QCFS's level index, and the readout equals the QCFS ANN") {
   for (int levels : {2, 4, 8}) {
     const Graph g = mlp(levels);
     const Dataset d = noise_dataset(g, 200, 11);

@@ -131,7 +131,7 @@ TEST_CASE("--count: a pooled cell is one event, or the spikes it pooled") {
   CHECK(k.total_sops == spikes);
 }
 
-TEST_CASE("--count spikes: radix value links equal the digit-level run; no thread-count dependence") {
+TEST_CASE("--count spikes: radix value links equal the digit-level run, with no thread-count dependence") {
   std::mt19937 rng(13);
   Dataset d;
   d.shape = {1, 8, 8};
