@@ -19,7 +19,8 @@ struct CacheAligned {
     if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
     return static_cast<T*>(::operator new(n * sizeof(T), kAlign));
   }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(p, n * sizeof(T), kAlign); }
+  // Unsized: clang declares the sized aligned delete only with -fsized-deallocation.
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, kAlign); }
   template <class U>
   bool operator==(const CacheAligned<U>&) const noexcept { return true; }
 };
