@@ -160,10 +160,17 @@ def main():
         raise SystemExit(f"--out: {args.out} exists (use --force to replace it)")
     if not os.path.exists(args.model):
         raise SystemExit(f"{args.model}: no such file")
-    loss_steps = sorted({int(s) for s in (args.loss_steps or str(args.steps)).split(",")})
-    if loss_steps[0] < 1:
-        raise SystemExit(f"--loss-steps: {args.loss_steps}: steps must be >= 1")
-    steps = max(loss_steps)
+    steps = args.steps
+    if steps < 1:
+        raise SystemExit(f"-T: {steps}: the spike train needs at least one step")
+    try:
+        loss_steps = sorted({int(s) for s in (args.loss_steps or str(steps)).split(",")})
+    except ValueError:
+        raise SystemExit(f"--loss-steps: {args.loss_steps}: expected a comma list of integers")
+    if loss_steps[0] < 1 or loss_steps[-1] > steps:
+        raise SystemExit(f"--loss-steps: {args.loss_steps}: each step must be in 1..T (T = {steps})")
+    if args.epochs < 0:
+        raise SystemExit(f"--epochs: {args.epochs} is negative")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -181,8 +188,6 @@ def main():
 
     per_epoch = (len(x) + args.batch - 1) // args.batch
     total_steps = int(round(args.epochs * per_epoch))  # 0: evaluate and write only
-    if args.epochs < 0:
-        raise SystemExit(f"--epochs: {args.epochs} is negative")
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1),
                                                 pct_start=0.1)
