@@ -301,6 +301,117 @@ __attribute__((always_inline)) inline void quantize_floor_body(const float* v, c
   }
 }
 
+// Radix end of window, fused (see radix_fire in neurons/kernels.hpp). The same float
+// operations as radix_fire_ref; the one-bit count is spelled out (the baseline x86-64
+// target has no popcnt instruction).
+__attribute__((always_inline)) inline std::uint32_t ones32(std::uint32_t x) {
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (x + (x >> 4)) & 0x0F0F0F0Fu;
+  return (x * 0x01010101u) >> 24;
+}
+
+template <bool Drive, bool V0, bool Values>
+__attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFire& a) {
+  std::size_t n = 0;
+  const auto ch = static_cast<std::size_t>(a.channels);
+  for (std::size_t r = 0; r < a.rows; ++r) {
+    float* vr = a.v + r * ch;
+    std::int32_t* qr = a.q + r * ch;
+    for (std::size_t c0 = 0; c0 < ch; c0 += 16) {
+      const std::size_t m = std::min<std::size_t>(16, ch - c0);
+      std::int32_t k[16];
+      int any = 0;
+      for (std::size_t j = 0; j < m; ++j) {
+        const std::size_t c = c0 + j, i = r * ch + c;
+        float x = vr[c];
+        if (Drive) x = x + a.scale * a.drive[i];
+        if (V0) x = x + a.v0[i];
+        vr[c] = x;
+        k[j] = static_cast<std::int32_t>(std::min(std::max(x / a.theta[c], 0.0f), a.top));
+        qr[c] = k[j];
+        any |= k[j];
+      }
+      if (!any) continue;
+      for (std::size_t j = 0; j < m; ++j) {
+        a.nz[n] = static_cast<std::int32_t>(r * ch + c0 + j);
+        if (Values) {
+          a.qnz[n] = k[j];
+          a.pay[n] = static_cast<float>(k[j]);
+          if (a.ones) a.ones[n] = ones32(static_cast<std::uint32_t>(k[j]));
+        }
+        n += static_cast<std::size_t>(k[j] != 0);
+      }
+    }
+  }
+  return n;
+}
+
+__attribute__((always_inline)) inline std::size_t radix_fire_dispatch(const RadixFire& a) {
+  const bool d = a.drive != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
+  if (values) {
+    if (d) return v0 ? radix_fire_body<true, true, true>(a) : radix_fire_body<true, false, true>(a);
+    return v0 ? radix_fire_body<false, true, true>(a) : radix_fire_body<false, false, true>(a);
+  }
+  if (d) return v0 ? radix_fire_body<true, true, false>(a) : radix_fire_body<true, false, false>(a);
+  return v0 ? radix_fire_body<false, true, false>(a) : radix_fire_body<false, false, false>(a);
+}
+
+#if BRISK_ISA_VARIANTS
+// AVX-512, rows of a multiple of 16 neurons: 16 neurons per vector; ids, q, float(q) and
+// the bit counts of the nonzero ones are compressed in registers and stored as full
+// vectors (hence the 16 spare entries of every output).
+template <bool Drive, bool V0, bool Values>
+BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire_avx512_body(
+    const RadixFire& a) {
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(a.top), scale = _mm512_set1_ps(a.scale);
+  const __m512i m1 = _mm512_set1_epi32(0x55555555), m2 = _mm512_set1_epi32(0x33333333),
+                m4 = _mm512_set1_epi32(0x0F0F0F0F), m8 = _mm512_set1_epi32(0x01010101);
+  const auto ch = static_cast<std::size_t>(a.channels);
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < a.rows; ++r)
+    for (std::size_t c = 0; c < ch; c += 16) {
+      const std::size_t i = r * ch + c;
+      __m512 x = _mm512_loadu_ps(a.v + i);
+      if (Drive) x = _mm512_add_ps(x, _mm512_mul_ps(scale, _mm512_loadu_ps(a.drive + i)));
+      if (V0) x = _mm512_add_ps(x, _mm512_loadu_ps(a.v0 + i));
+      if (Drive || V0) _mm512_storeu_ps(a.v + i, x);
+      // min(max(x / theta, 0), top) with std::max / std::min's operand order, truncated
+      const __m512 y = _mm512_min_ps(top, _mm512_max_ps(zero, _mm512_div_ps(x, _mm512_loadu_ps(a.theta + c))));
+      const __m512i k = _mm512_cvttps_epi32(y);
+      _mm512_storeu_si512(a.q + i, k);
+      const __mmask16 nzm = _mm512_test_epi32_mask(k, k);
+      if (!nzm) continue;
+      _mm512_storeu_si512(a.nz + n, _mm512_maskz_compress_epi32(nzm, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)))));
+      if (Values) {
+        _mm512_storeu_si512(a.qnz + n, _mm512_maskz_compress_epi32(nzm, k));
+        _mm512_storeu_ps(a.pay + n, _mm512_maskz_compress_ps(nzm, _mm512_cvtepi32_ps(k)));
+        if (a.ones) {
+          __m512i b = _mm512_sub_epi32(k, _mm512_and_si512(_mm512_srli_epi32(k, 1), m1));
+          b = _mm512_add_epi32(_mm512_and_si512(b, m2), _mm512_and_si512(_mm512_srli_epi32(b, 2), m2));
+          b = _mm512_and_si512(_mm512_add_epi32(b, _mm512_srli_epi32(b, 4)), m4);
+          b = _mm512_srli_epi32(_mm512_mullo_epi32(b, m8), 24);
+          _mm512_storeu_si512(a.ones + n, _mm512_maskz_compress_epi32(nzm, b));
+        }
+      }
+      n += static_cast<std::size_t>(__builtin_popcount(nzm));
+    }
+  return n;
+}
+
+BRISK_TARGET_AVX512 std::size_t radix_fire_avx512(const RadixFire& a) {
+  if (a.channels % 16 != 0) return radix_fire_dispatch(a);
+  const bool d = a.drive != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
+  if (values) {
+    if (d) return v0 ? radix_fire_avx512_body<true, true, true>(a) : radix_fire_avx512_body<true, false, true>(a);
+    return v0 ? radix_fire_avx512_body<false, true, true>(a) : radix_fire_avx512_body<false, false, true>(a);
+  }
+  if (d) return v0 ? radix_fire_avx512_body<true, true, false>(a) : radix_fire_avx512_body<true, false, false>(a);
+  return v0 ? radix_fire_avx512_body<false, true, false>(a) : radix_fire_avx512_body<false, false, false>(a);
+}
+#endif
+
 // The generic variants of every kernel for one target (ATTR) and name suffix: the runtime
 // flags pick an instantiation of the body, all compiled for that target.
 #define BRISK_GENERIC_VARIANTS(ATTR, SUFFIX)                                                     \
@@ -331,7 +442,8 @@ __attribute__((always_inline)) inline void quantize_floor_body(const float* v, c
   ATTR void quantize_floor_##SUFFIX(const float* v, const float* theta, int channels,           \
                                     std::size_t rows, float top, std::int32_t* q) {             \
     quantize_floor_body(v, theta, channels, rows, top, q);                                      \
-  }
+  }                                                                                             \
+  ATTR std::size_t radix_fire_##SUFFIX(const RadixFire& a) { return radix_fire_dispatch(a); }
 
 BRISK_GENERIC_VARIANTS(, baseline)
 #if BRISK_ISA_VARIANTS
@@ -356,6 +468,8 @@ const IsaTable<FiredIdsFn> fired_ids_variants =
     BRISK_ISA_TABLE(fired_ids_baseline, fired_ids_avx2, fired_ids_avx512);
 const IsaTable<QuantizeFloorFn> quantize_floor_variants =
     BRISK_ISA_TABLE(quantize_floor_baseline, quantize_floor_avx2, quantize_floor_avx512);
+const IsaTable<RadixFireFn> radix_fire_variants =
+    BRISK_ISA_TABLE(radix_fire_baseline, radix_fire_avx2, radix_fire_avx512);
 
 // The public kernels: the best variant for this CPU, chosen once.
 std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,
@@ -380,6 +494,31 @@ std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows
                       std::int32_t* out) {
   static const FiredIdsFn best = fired_ids_variants.best();
   return best(fired, channels, rows, out);
+}
+
+std::size_t radix_fire(const RadixFire& a) {
+  static const RadixFireFn best = radix_fire_variants.best();
+  return best(a);
+}
+
+std::size_t radix_fire_ref(const RadixFire& a) {
+  const auto ch = static_cast<std::size_t>(a.channels);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < a.rows * ch; ++i) {
+    if (a.drive) a.v[i] = a.v[i] + a.scale * a.drive[i];
+    if (a.v0) a.v[i] = a.v[i] + a.v0[i];
+    const float u = std::floor(a.v[i] / a.theta[i % ch]);
+    a.q[i] = static_cast<std::int32_t>(std::clamp(u, 0.0f, a.top));
+    if (a.q[i] == 0) continue;
+    a.nz[n] = static_cast<std::int32_t>(i);
+    if (a.qnz) {
+      a.qnz[n] = a.q[i];
+      a.pay[n] = static_cast<float>(a.q[i]);
+      if (a.ones) a.ones[n] = static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(a.q[i])));
+    }
+    ++n;
+  }
+  return n;
 }
 
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,

@@ -39,6 +39,29 @@ std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows
 // (top is an integer).
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
                     float top, std::int32_t* q);
+// Radix end of window in one pass (the fused form of v += scale * drive, v += v0,
+// quantize_floor and the nonzero scan): per neuron, v += scale * drive[i] (drive not null),
+// then v += v0[i] (v0 not null), v is stored, q[i] = clip(floor(v / theta[c]), 0, top);
+// the neurons with q != 0 go to nz (increasing) and, when qnz is not null, their q to qnz,
+// float(q) to pay and, when ones is not null, the number of one bits of q to ones.
+// Returns how many; every output array needs rows * channels + 16 entries.
+struct RadixFire {
+  float* v;
+  const float* drive;   // nullable
+  float scale;          // B^K
+  const float* v0;      // nullable
+  const float* theta;   // per channel
+  int channels;
+  std::size_t rows;
+  float top;            // B^K - 1
+  std::int32_t* q;
+  std::int32_t* nz;
+  std::int32_t* qnz;    // nullable: with pay (and ones)
+  float* pay;
+  std::uint32_t* ones;  // nullable
+};
+std::size_t radix_fire(const RadixFire& a);
+std::size_t radix_fire_ref(const RadixFire& a);
 // Double-threshold step of a vector population (one row, a threshold per neuron; negative
 // spikes unconditional, negative_only_if_positive = false) that also writes its spikes as
 // bit planes (neurons/dt_planes.cpp): a neuron with v >= theta[i] sends +1 (v -= theta[i],

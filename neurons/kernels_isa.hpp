@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include <brisk/core/base/isa.hpp>
+#include <brisk/neurons/kernels.hpp>
 
 namespace brisk::kernels {
 
@@ -25,6 +26,8 @@ extern const IsaTable<IfFireFn> if_fire_variants;
 extern const IsaTable<IfFireStepsFn> if_fire_steps_variants;
 extern const IsaTable<FiredIdsFn> fired_ids_variants;
 extern const IsaTable<QuantizeFloorFn> quantize_floor_variants;
+using RadixFireFn = std::size_t (*)(const RadixFire& a);
+extern const IsaTable<RadixFireFn> radix_fire_variants;
 using DtFirePlanesFn = std::size_t (*)(float* v, std::int32_t* count, const float* theta, std::size_t n,
                                        std::int32_t* ids, float* pay, std::uint64_t* xp, std::uint64_t* xn);
 extern const IsaTable<DtFirePlanesFn> dt_fire_planes_variants;

@@ -4,6 +4,8 @@
 // load slots on CPUs with 256-bit load ports, e.g. AMD Zen 4).
 #include <cstddef>
 #include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace brisk {
@@ -26,5 +28,28 @@ struct CacheAligned {
 };
 
 using AlignedFloats = std::vector<float, CacheAligned<float>>;
+
+// CacheAligned whose value-less construct() default-initializes: resize() of a vector of
+// trivial elements leaves the new ones unwritten (for scratch that a kernel fills next).
+template <class T>
+struct CacheAlignedUninit : CacheAligned<T> {
+  CacheAlignedUninit() = default;
+  template <class U>
+  constexpr CacheAlignedUninit(const CacheAlignedUninit<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+  template <class U>
+  bool operator==(const CacheAlignedUninit<U>&) const noexcept { return true; }
+};
+
+// Scratch vectors: aligned, resize() does not zero.
+template <class T>
+using ScratchVec = std::vector<T, CacheAlignedUninit<T>>;
 
 }  // namespace brisk

@@ -359,6 +359,71 @@ TEST_CASE("quantize_floor: every Isa variant equals clip(floor(v / theta), 0, to
   });
 }
 
+TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, clip-floor, nonzero q, bit counts)") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(19);
+    std::uniform_real_distribution<float> u(-40.0f, 300.0f);
+    for (int trial = 0; trial < 80; ++trial) {
+      const int ch = trial % 3 == 0 ? 16 * (1 + static_cast<int>(rng() % 4)) : ragged_channels(rng, trial);
+      const std::size_t rows = 1 + rng() % 20, n = rows * static_cast<std::size_t>(ch);
+      const int digits = 1 + static_cast<int>(rng() % 8);
+      const float scale = static_cast<float>(1 << digits), top = scale - 1.0f;
+      const bool drive = trial % 2 == 0, v0 = trial % 4 < 2, values = trial % 5 != 0, ones = trial % 7 != 0;
+      CAPTURE(ch);
+      CAPTURE(rows);
+      CAPTURE(drive);
+      CAPTURE(v0);
+      CAPTURE(values);
+      std::vector<float> v(n), d(n), z(n), th(static_cast<std::size_t>(ch));
+      for (auto& x : v) x = rng() % 3 == 0 ? 0.0f : u(rng);
+      for (auto& x : d) x = u(rng) / 64.0f;
+      for (auto& x : z) x = 0.5f * static_cast<float>(rng() % 3);
+      for (auto& x : th) x = 0.5f + 0.25f * static_cast<float>(rng() % 8);
+      // The literal definition, in double-free float steps written out here.
+      std::vector<float> ve = v;
+      std::vector<std::int32_t> qe(n), nze, qnze;
+      std::vector<float> paye;
+      std::vector<std::uint32_t> onese;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (drive) ve[i] = ve[i] + scale * d[i];
+        if (v0) ve[i] = ve[i] + z[i];
+        qe[i] = static_cast<std::int32_t>(std::clamp(std::floor(ve[i] / th[i % static_cast<std::size_t>(ch)]), 0.0f, top));
+        if (qe[i] == 0) continue;
+        nze.push_back(static_cast<std::int32_t>(i));
+        qnze.push_back(qe[i]);
+        paye.push_back(static_cast<float>(qe[i]));
+        std::uint32_t b = 0;
+        for (std::uint32_t x = static_cast<std::uint32_t>(qe[i]); x; x >>= 1) b += x & 1u;
+        onese.push_back(b);
+      }
+      auto run = [&](auto fn, bool reference) {
+        std::vector<float> vv = v;
+        std::vector<std::int32_t> q(n, -7), nz(n + 16, -7), qnz(n + 16, -7);
+        std::vector<float> pay(n + 16, -7.0f);
+        std::vector<std::uint32_t> on(n + 16, 7u);
+        const kernels::RadixFire a{vv.data(), drive ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
+                                   th.data(), ch, rows, top, q.data(), nz.data(),
+                                   values ? qnz.data() : nullptr, values ? pay.data() : nullptr,
+                                   values && ones ? on.data() : nullptr};
+        const std::size_t k = fn(a);
+        CAPTURE(reference);
+        CHECK(same_bits(vv, ve));
+        CHECK(q == qe);
+        REQUIRE(k == nze.size());
+        CHECK(head(nz, k) == nze);
+        if (values) {
+          CHECK(head(qnz, k) == qnze);
+          CHECK(std::vector<float>(pay.begin(), pay.begin() + static_cast<std::ptrdiff_t>(k)) == paye);
+          if (ones) CHECK(std::vector<std::uint32_t>(on.begin(), on.begin() + static_cast<std::ptrdiff_t>(k)) == onese);
+        }
+      };
+      run(kernels::radix_fire_variants[isa], false);
+      run(kernels::radix_fire, false);
+      run(kernels::radix_fire_ref, true);
+    }
+  });
+}
+
 TEST_CASE("add_into: every Isa variant equals the scalar sum bitwise, ragged lengths") {
   for_each_isa([](Isa isa) {
     std::mt19937 rng(13);

@@ -46,26 +46,16 @@ void Simulator::level_values(Worker& w, LayerState& s) const {
   }
 }
 
-// A radix population's window as values: its nonzero q; a silent population's spikes
-// (the digit events it would have emitted) in the same pass.
+// A radix population's window as values: its nonzero q (s.val_bits / val_pay / val_units,
+// written by finish_radix's fused kernel: q, float(q), and for base 2 its one bits); a
+// silent population's spikes (the digit events it would have emitted) in the same pass.
 void Simulator::pop_values(const PlanLayer& p, LayerState& s, bool silent) const {
   const int bits = log2_base(p.radix_base);
   const std::size_t n = s.nz.size();
   s.val_ids.assign(s.nz.begin(), s.nz.end());
-  s.val_pay.resize(n);
-  s.val_bits.resize(n);
-  s.val_units.resize(n);
-  const std::int32_t* __restrict q = s.aux.data();
-  const std::int32_t* __restrict nz = s.nz.data();
-  float* __restrict pay = s.val_pay.data();
   std::int32_t* __restrict mask = s.val_bits.data();
   std::uint32_t* __restrict units = s.val_units.data();
-  for (std::size_t e = 0; e < n; ++e) mask[e] = q[nz[e]];
-  for (std::size_t e = 0; e < n; ++e) pay[e] = static_cast<float>(mask[e]);
-  // Base 2 apart, so that the loops vectorize.
-  if (bits == 1)
-    for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), 1));
-  else
+  if (bits != 1)
     for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), bits));
   if (silent) {
     std::uint64_t events = 0;
@@ -86,14 +76,14 @@ void Simulator::radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) 
     if (k == p.radix_digits - 1) {
       if (reads_[li]) radix_fold_values(w, p, s);
       else if (!analog_input(p)) radix_fold(w, p, s);
-      finish_radix(p, s, m);
+      finish_radix(p, s, m, feeds_[li]);
       if (feeds_[li]) pop_values(p, s, silent_[li]);
       else if (silent_[li]) s.spikes += digit_events(p, s);
     }
   } else if (k >= 0 && k < p.radix_digits) {
     if (k > 0) m.shift(s.v);
     if (!analog_input(p)) integrate_inputs(w, p, s, t, s.v.data(), true);
-    if (k == p.radix_digits - 1) finish_radix(p, s, m);
+    if (k == p.radix_digits - 1) finish_radix(p, s, m, false);
   }
   const int e = t - p.emit_start;
   if (e >= 0 && e < p.radix_digits && !silent_[li])
@@ -272,20 +262,33 @@ void Simulator::value_masks(Worker& w, const PlanLayer& p, LayerState& s) const 
   }
 }
 
-// End of the window: U_K + B^K * (bias [+ analog current]) + V0, then q.
-void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m) const {
-  const auto scale = static_cast<float>(m.scale());  // B^K <= 2^24: exact
+// End of the window: U_K + B^K * (bias [+ analog current]) + V0, then q, and the nonzero
+// q in s.nz; with `values`, also their q, float(q) and (base 2) one-bit counts in
+// s.val_bits / val_pay / val_units (one fused pass).
+void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m,
+                             bool values) const {
   const bool drive = !p.bias.empty() || analog_input(p);
-  float* __restrict v = s.v.data();
   const std::size_t n = s.v.size();
-  if (drive) {
-    const float* __restrict d = s.drive.data();
-    for (std::size_t i = 0; i < n; ++i) v[i] += scale * d[i];
-  }
-  if (!p.v0.empty()) kernels::add_into(v, p.v0.data(), n);
-  m.quantize({v, s.aux.data(), p.threshold.data(), p.c, p.size() / p.c});
   s.nz.resize(n + 16);
-  s.nz.resize(kernels::nonzero_i32(s.aux.data(), n, s.nz.data()));
+  if (values) {
+    s.val_bits.resize(n + 16);
+    s.val_pay.resize(n + 16);
+    s.val_units.resize(n + 16);
+  }
+  const kernels::RadixFire a{s.v.data(), drive ? s.drive.data() : nullptr,
+                             static_cast<float>(m.scale()),  // B^K <= 2^24: exact
+                             p.v0.empty() ? nullptr : p.v0.data(), p.threshold.data(), p.c,
+                             p.size() / static_cast<std::size_t>(p.c),
+                             static_cast<float>(m.q_max()), s.aux.data(), s.nz.data(),
+                             values ? s.val_bits.data() : nullptr, values ? s.val_pay.data() : nullptr,
+                             values && log2_base(p.radix_base) == 1 ? s.val_units.data() : nullptr};
+  const std::size_t k = kernels::radix_fire(a);
+  s.nz.resize(k);
+  if (values) {
+    s.val_bits.resize(k);
+    s.val_pay.resize(k);
+    s.val_units.resize(k);
+  }
 }
 
 void Simulator::readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const {

@@ -93,10 +93,10 @@ void Simulator::init(Worker& w) const {
       s.bits.assign(static_cast<std::size_t>(2 + p.bit_planes) * static_cast<std::size_t>(p.bit_words), 0);
     if (p.neuron == NeuronKind::Radix) s.nz.reserve(n + 16);
     if (feeds_[l]) {  // its window's values, for readers that fold them
-      s.val_ids.reserve(n);
-      s.val_pay.reserve(n);
-      s.val_bits.reserve(n);
-      s.val_units.reserve(n);
+      s.val_ids.reserve(n + 16);
+      s.val_pay.reserve(n + 16);
+      s.val_bits.reserve(n + 16);
+      s.val_units.reserve(n + 16);
     }
     if (reads_[l] && !p.model) s.val.assign(n, 0.0f);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)

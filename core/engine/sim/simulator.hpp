@@ -125,7 +125,7 @@ class Simulator {
   std::int32_t int_bits(std::uint32_t q, int log2b) const {
     return spike_sops_ ? digit_sum(q, log2b) : static_cast<std::int32_t>(q);
   }
-  void finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m) const;
+  void finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m, bool values) const;
   void readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;
   void encode_radix_levels(Worker& w, LayerState& s) const;
   static std::uint64_t digit_events(const PlanLayer& p, const LayerState& s);

@@ -22,16 +22,16 @@ struct LayerState {
   std::vector<std::uint64_t> out_bits;  // this layer's spikes of the step as bit planes (+1
                                         // words, -1 words) for a BitDense consumer (T = 1)
   std::vector<float> acc;          // operator state: MaxPool gate accumulated payloads
-  std::vector<std::int32_t> nz;    // Radix: neurons with q != 0 (for the digit emission)
+  ScratchVec<std::int32_t> nz;     // Radix: neurons with q != 0 (for the digit emission)
   // Radix values (CompileOptions::radix_values): the window as events (ids, values) and,
   // per event, its digit mask (OR of the integers under it; SopConvention::Spikes: the sum
   // of their digits); `val` is the dense buffer a layer without neurons computes it in
   // (zero between uses).
   // `val_units`: an event's SOPs per unit of fan-out (the digit events its mask stands for,
   // or that digit sum).
-  std::vector<std::int32_t> val_ids, val_bits;
-  std::vector<std::uint32_t> val_units;
-  std::vector<float> val_pay;
+  ScratchVec<std::int32_t> val_ids, val_bits;
+  ScratchVec<std::uint32_t> val_units;
+  ScratchVec<float> val_pay;
   AlignedFloats val;
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
