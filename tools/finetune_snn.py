@@ -122,6 +122,10 @@ def write_model(net, src, out, note, snn_acc):
                         raise SystemExit(f"layer '{n}': trained threshold {theta} is not positive")
                     g.attrs["act_max"] = np.float32(theta)
             meta = f.require_group("metadata")
+            if "snn_finetune" in meta.attrs:  # a fine-tuned file fine-tuned again: keep the history
+                prev = meta.attrs["snn_finetune"]
+                prev = prev.decode() if isinstance(prev, bytes) else str(prev)
+                note = prev + " ; then: " + note
             meta.attrs["snn_finetune"] = note
             if "test_accuracy" in meta.attrs:  # the source ANN's, no longer this file's
                 meta.attrs["source_test_accuracy"] = meta.attrs["test_accuracy"]
