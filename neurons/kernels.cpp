@@ -330,6 +330,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
         vr[c] = x;
         k[j] = static_cast<std::int32_t>(std::min(std::max(x / a.theta[c], 0.0f), a.top));
         qr[c] = k[j];
+        if (a.qf) a.qf[i] = static_cast<float>(k[j]);
         any |= k[j];
       }
       if (!any) continue;
@@ -381,6 +382,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
       const __m512 y = _mm512_min_ps(top, _mm512_max_ps(zero, _mm512_div_ps(x, _mm512_loadu_ps(a.theta + c))));
       const __m512i k = _mm512_cvttps_epi32(y);
       _mm512_storeu_si512(a.q + i, k);
+      if (a.qf) _mm512_storeu_ps(a.qf + i, _mm512_cvtepi32_ps(k));
       const __mmask16 nzm = _mm512_test_epi32_mask(k, k);
       if (!nzm) continue;
       _mm512_storeu_si512(a.nz + n, _mm512_maskz_compress_epi32(nzm, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)))));
@@ -509,6 +511,7 @@ std::size_t radix_fire_ref(const RadixFire& a) {
     if (a.v0) a.v[i] = a.v[i] + a.v0[i];
     const float u = std::floor(a.v[i] / a.theta[i % ch]);
     a.q[i] = static_cast<std::int32_t>(std::clamp(u, 0.0f, a.top));
+    if (a.qf) a.qf[i] = static_cast<float>(a.q[i]);
     if (a.q[i] == 0) continue;
     a.nz[n] = static_cast<std::int32_t>(i);
     if (a.qnz) {

@@ -43,7 +43,8 @@ void quantize_floor(const float* v, const float* theta, int channels, std::size_
 // quantize_floor and the nonzero scan): per neuron, v += scale * drive[i] (drive not null),
 // then v += v0[i] (v0 not null), v is stored, q[i] = clip(floor(v / theta[c]), 0, top);
 // the neurons with q != 0 go to nz (increasing) and, when qnz is not null, their q to qnz,
-// float(q) to pay and, when ones is not null, the number of one bits of q to ones.
+// float(q) to pay and, when ones is not null, the number of one bits of q to ones; when
+// qf is not null, float(q) of every neuron to qf (rows * channels entries).
 // Returns how many; every output array needs rows * channels + 16 entries.
 struct RadixFire {
   float* v;
@@ -59,6 +60,7 @@ struct RadixFire {
   std::int32_t* qnz;    // nullable: with pay (and ones)
   float* pay;
   std::uint32_t* ones;  // nullable
+  float* qf = nullptr;  // nullable: float(q) of every neuron (a dense copy of q)
 };
 std::size_t radix_fire(const RadixFire& a);
 std::size_t radix_fire_ref(const RadixFire& a);

@@ -292,14 +292,33 @@ TEST_CASE("radix values through branches (Add, shortcuts, synapses, pads, pools,
         CHECK(cat > 0);
       }
     }
-    // Per sample, the digit-level trace (simulate()) has the same SOPs.
-    for (std::size_t i = 0; i < 3; ++i) {
+    // Dense kernels throughout (the Conv2D / Dense gathers read their producers' dense
+    // values) and scatter kernels throughout give the digit-level run too.
+    for (KernelPolicy k : {KernelPolicy::Dense, KernelPolicy::Sparse}) {
+      CAPTURE(static_cast<int>(k));
+      RunOptions o, od;
+      o.keep_logits = od.keep_logits = true;
+      o.kernel = k;
+      const RunResult a = run(vnet, d, o);
+      check_same_run(a, run(dnet, d, od));
+      CHECK(a.total_sops > 0);
+    }
+    // Per sample, the digit-level trace (simulate()) has the same SOPs, and run()'s
+    // accuracy after each step is that of the traces' readout argmax at that step.
+    const RunResult a = run(vnet, d, RunOptions{});
+    std::vector<double> correct(static_cast<std::size_t>(a.steps), 0.0);
+    for (std::size_t i = 0; i < d.count(); ++i) {
       const SampleTrace tr = simulate(vnet, d.sample(i), i);
       std::uint64_t sum = 0;
       for (auto x : tr.sops) sum += x;
-      RunOptions o;
-      const RunResult a = run(vnet, d, o);
       CHECK(sum == a.sample_sops[i]);
+      REQUIRE(tr.readout.size() == correct.size());
+      for (std::size_t t = 0; t < correct.size(); ++t) correct[t] += argmax(tr.readout[t]) == d.y[i] ? 1 : 0;
+    }
+    REQUIRE(a.accuracy.size() == correct.size());
+    for (std::size_t t = 0; t < correct.size(); ++t) {
+      CAPTURE(t);
+      CHECK(a.accuracy[t] == doctest::Approx(correct[t] / static_cast<double>(d.count())));
     }
   }
 }

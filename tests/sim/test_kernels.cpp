@@ -401,14 +401,18 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
         std::vector<std::int32_t> q(n, -7), nz(n + 16, -7), qnz(n + 16, -7);
         std::vector<float> pay(n + 16, -7.0f);
         std::vector<std::uint32_t> on(n + 16, 7u);
+        std::vector<float> qf(n, -7.0f);
+        const bool dense = trial % 3 != 1;
         const kernels::RadixFire a{vv.data(), drive ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
                                    th.data(), ch, rows, top, q.data(), nz.data(),
                                    values ? qnz.data() : nullptr, values ? pay.data() : nullptr,
-                                   values && ones ? on.data() : nullptr};
+                                   values && ones ? on.data() : nullptr, dense ? qf.data() : nullptr};
         const std::size_t k = fn(a);
         CAPTURE(reference);
         CHECK(same_bits(vv, ve));
         CHECK(q == qe);
+        if (dense)
+          for (std::size_t i = 0; i < n; ++i) CHECK(qf[i] == static_cast<float>(qe[i]));
         REQUIRE(k == nze.size());
         CHECK(head(nz, k) == nze);
         if (values) {

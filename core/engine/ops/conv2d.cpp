@@ -342,7 +342,9 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
 std::uint64_t integrate(const Context& c, Events ev, float* target) {
   const std::size_t n = ev.ids.size();
   const kernels::ConvGeom g = c.p.geom();
-  if (c.dense) {
+  if (c.dense && c.dense_x) {
+    kernels::conv_gather(target, c.dense_x, c.p.weight.data(), g);
+  } else if (c.dense) {
     for (std::size_t e = 0; e < n; ++e) c.dense_in[static_cast<std::size_t>(ev.ids[e])] = ev.pay[e];
     kernels::conv_gather(target, c.dense_in, c.p.weight.data(), g);
     for (std::size_t e = 0; e < n; ++e) c.dense_in[static_cast<std::size_t>(ev.ids[e])] = 0.0f;

@@ -96,7 +96,9 @@ void pack(const Layer& l, const std::vector<PlanLayer>& plan, PlanLayer& p) {
 std::uint64_t integrate(const Context& c, Events ev, float* target) {
   const std::size_t n = ev.ids.size();
   const int out = c.p.c;
-  if (c.dense) {
+  if (c.dense && c.dense_x) {
+    kernels::dense_gather(target, c.dense_x, static_cast<int>(c.in.size()), c.p.weight.data(), out);
+  } else if (c.dense) {
     for (std::size_t e = 0; e < n; ++e) c.dense_in[static_cast<std::size_t>(ev.ids[e])] = ev.pay[e];
     kernels::dense_gather(target, c.dense_in, static_cast<int>(c.in.size()), c.p.weight.data(), out);
     for (std::size_t e = 0; e < n; ++e) c.dense_in[static_cast<std::size_t>(ev.ids[e])] = 0.0f;

@@ -40,6 +40,10 @@ struct Context {
   // bit_words each) when its producer wrote them (T = 1, kernels::dt_fire_planes); null:
   // the planes are built from the events.
   const std::uint64_t* in_bits = nullptr;
+  // The input as a dense vector (every entry, zeros included; the events are its nonzero
+  // entries) when its producer keeps one: the dense twin reads it instead of filling
+  // dense_in from the events. Null: fill dense_in.
+  const float* dense_x = nullptr;
 };
 
 // Adds the events into target (potentials, drive or a routing buffer); returns the SOPs

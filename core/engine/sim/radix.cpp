@@ -44,6 +44,8 @@ void Simulator::level_values(Worker& w, LayerState& s) const {
     s.val_bits.push_back(int_bits(static_cast<std::uint32_t>(q < 0 ? -q : q), bits));
     s.val_units.push_back(static_cast<std::uint32_t>(value_units(s.val_bits.back(), bits)));
   }
+  if (gathered_.front())
+    for (std::size_t i = 0; i < w.levels.size(); ++i) s.qf[i] = static_cast<float>(w.levels[i]);
 }
 
 // A radix population's window as values: its nonzero q (s.val_bits / val_pay / val_units,
@@ -161,7 +163,8 @@ void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) 
     if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
       kernels::add_into(s.v.data(), src.val.data(), s.v.size());
     else
-      integrate(w, p, s, j, src.val_ids, src.val_pay, s.v.data(), false);
+      integrate(w, p, s, j, src.val_ids, src.val_pay, s.v.data(), false,
+                gathered_[static_cast<std::size_t>(p.inputs[j])] ? src.qf.data() : nullptr);
   }
 }
 
@@ -196,7 +199,8 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
             sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
         s.sops += sops;
       }
-      integrate(w, p, s, j, src.val_ids, src.val_pay, s.val.data(), false);
+      integrate(w, p, s, j, src.val_ids, src.val_pay, s.val.data(), false,
+                gathered_[static_cast<std::size_t>(p.inputs[j])] ? src.qf.data() : nullptr);
     }
   }
   if (dense_[li]) return;  // read densely (every reader is an Add population)
@@ -281,7 +285,8 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              p.size() / static_cast<std::size_t>(p.c),
                              static_cast<float>(m.q_max()), s.aux.data(), s.nz.data(),
                              values ? s.val_bits.data() : nullptr, values ? s.val_pay.data() : nullptr,
-                             values && log2_base(p.radix_base) == 1 ? s.val_units.data() : nullptr};
+                             values && log2_base(p.radix_base) == 1 ? s.val_units.data() : nullptr,
+                             gathered_[static_cast<std::size_t>(&p - plan_.data())] ? s.qf.data() : nullptr};
   const std::size_t k = kernels::radix_fire(a);
   s.nz.resize(k);
   if (values) {
@@ -297,6 +302,13 @@ void Simulator::readout_step(Worker& w, const PlanLayer& p, LayerState& s, int t
   if (net_.is_radix()) {
     const neurons::Radix shifter{p.radix_base, p.radix_digits};
     const int k = t - p.window_start;
+    // Before its window and after it the readout's logits stay those of the step before
+    // (no digits arrive, nothing is shifted): the prediction is that step's.
+    if (t > 0 && (k < 0 || k > p.radix_digits - 1) && w.prediction >= 0) {
+      if (w.label >= 0 && w.prediction == w.label) ++w.correct[static_cast<std::size_t>(t)];
+      if (w.trace) w.trace->push_back(w.logits);
+      return;
+    }
     if (k >= 0 && k < p.radix_digits) {
       if (k > 0) shifter.shift(s.v);
       if (!analog) integrate_inputs(w, p, s, t, s.v.data(), true);

@@ -27,6 +27,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   feeds_.assign(n, false);
   silent_.assign(n, false);
   dense_.assign(n, false);
+  gathered_.assign(n, false);
   only_step_.assign(n, -1);
   spike_sops_ = o.energy.sops == SopConvention::Spikes;
   if (digit_level) return;
@@ -53,6 +54,17 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     train[l] = need || !read || p.analog;
     silent_[l] = !train[l];
   }
+  // Values a dense Conv2D / Dense kernel may read: kept densely by their producer (a radix
+  // population or the encoder's levels), so the kernel does not rebuild them from events.
+  if (o.kernel != KernelPolicy::Sparse)
+    for (std::size_t l = 0; l < n; ++l) {
+      if (!feeds_[l] || (l > 0 && plan_[l].neuron != NeuronKind::Radix)) continue;
+      for (std::size_t r = l + 1; r < n && !gathered_[l]; ++r)
+        for (int j : plan_[r].inputs)
+          if (static_cast<std::size_t>(j) == l && reads_[r] &&
+              (plan_[r].kernel == KernelKind::Conv2D || plan_[r].kernel == KernelKind::Dense))
+            gathered_[l] = true;
+    }
   // What step() does for a silent layer under radix_fold: a radix population only acts at
   // its window's last step (it emits nothing), a layer without neurons only computes its
   // value at the window's first step; every other step just closes its (empty) train.
@@ -99,6 +111,7 @@ void Simulator::init(Worker& w) const {
       s.val_units.reserve(n + 16);
     }
     if (reads_[l] && !p.model) s.val.assign(n, 0.0f);
+    if (gathered_[l]) s.qf.assign(n, 0.0f);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)
       s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
     s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,

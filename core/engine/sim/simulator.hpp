@@ -64,6 +64,9 @@ class Simulator {
   // dense_ - a layer without neurons whose readers are all Add populations keeps its
   // value as the dense vector `val` only (no events; the Adds add it whole).
   std::vector<bool> reads_, feeds_, silent_, dense_;
+  // gathered_ - a layer that feeds values to a Conv2D or Dense reader, whose dense kernel
+  // may take them: it keeps its values also densely (LayerState::qf).
+  std::vector<bool> gathered_;
   // Per layer, for the layer-major schedule: the one step at which a silent folding layer
   // does anything (a radix population's window end, a value layer's window start), steps_
   // for a silent layer that does nothing, -1 for a layer that needs every step.
@@ -93,9 +96,11 @@ class Simulator {
   template <class Model>
   void population_step(Worker& w, const PlanLayer& p, LayerState& s, int t, const Model& m) const;
   bool use_dense(const PlanLayer& p, std::size_t events, std::size_t inputs) const;
+  // `dense_x`: the input's values as a dense vector, when its producer keeps one
+  // (LayerState::qf), for a dense kernel to read directly.
   void integrate(Worker& w, const PlanLayer& p, LayerState& s, std::size_t j,
                  std::span<const std::int32_t> ids, std::span<const float> pay, float* target,
-                 bool count) const;
+                 bool count, const float* dense_x = nullptr) const;
   void integrate_inputs(Worker& w, const PlanLayer& p, LayerState& s, int t, float* target,
                         bool count) const;
   void integrate_step(Worker& w, const PlanLayer& p, LayerState& s, int t) const;

@@ -33,6 +33,7 @@ struct LayerState {
   ScratchVec<std::uint32_t> val_units;
   ScratchVec<float> val_pay;
   AlignedFloats val;
+  AlignedFloats qf;                // Simulator::gathered_: the window's values, dense (float(q))
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;

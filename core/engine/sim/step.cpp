@@ -117,13 +117,14 @@ bool Simulator::use_dense(const PlanLayer& p, std::size_t events, std::size_t in
 
 void Simulator::integrate(Worker& w, const PlanLayer& p, LayerState& s, std::size_t j,
                           std::span<const std::int32_t> ids, std::span<const float> pay,
-                          float* target, bool count) const {
+                          float* target, bool count, const float* dense_x) const {
   if (ids.empty()) return;
   const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs[j])];
   const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
   const ops::Context ctx{p, in, j, w.dense_in.data(), s.acc.data(), use_dense(p, ids.size(), in.size()),
                          count, s.bits.data(),
-                         p.kernel == KernelKind::BitDense && !src.out_bits.empty() ? src.out_bits.data() : nullptr};
+                         p.kernel == KernelKind::BitDense && !src.out_bits.empty() ? src.out_bits.data() : nullptr,
+                         dense_x};
   const std::uint64_t sops = ops::op_traits(p.kernel).integrate(ctx, {ids, pay}, target);
   // A population after a residual Add integrates currents whose synaptic work was counted
   // where it happened (the branches' Dense/Conv2D/Affine).
