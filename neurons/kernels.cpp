@@ -378,8 +378,22 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
       if (Drive) x = _mm512_add_ps(x, _mm512_mul_ps(scale, _mm512_loadu_ps(a.drive + i)));
       if (V0) x = _mm512_add_ps(x, _mm512_loadu_ps(a.v0 + i));
       if (Drive || V0) _mm512_storeu_ps(a.v + i, x);
-      // min(max(x / theta, 0), top) with std::max / std::min's operand order, truncated
-      const __m512 y = _mm512_min_ps(top, _mm512_max_ps(zero, _mm512_div_ps(x, _mm512_loadu_ps(a.theta + c))));
+      // x / theta, or x * (1 / theta) where both have the same floor: the two are within
+      // 3.01 ulp of each other (relative error of the reciprocal, the product and the
+      // quotient's rounding), so they floor alike unless x * recip lies within that of an
+      // integer; lanes within 16 ulp (|y| * 2^-20, y - round(y) is exact) or NaN divide.
+      __m512 y;
+      if (a.recip) {
+        y = _mm512_mul_ps(x, _mm512_loadu_ps(a.recip + c));
+        const __m512 dist = _mm512_abs_ps(_mm512_sub_ps(y, _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
+        const __m512 tol = _mm512_mul_ps(_mm512_abs_ps(y), _mm512_set1_ps(0x1p-20f));
+        const __mmask16 exact = _mm512_cmp_ps_mask(dist, tol, _CMP_LT_OQ) | _mm512_cmp_ps_mask(y, y, _CMP_UNORD_Q);
+        if (exact) y = _mm512_mask_div_ps(y, exact, x, _mm512_loadu_ps(a.theta + c));
+      } else {
+        y = _mm512_div_ps(x, _mm512_loadu_ps(a.theta + c));
+      }
+      // min(max(y, 0), top) with std::max / std::min's operand order, truncated
+      y = _mm512_min_ps(top, _mm512_max_ps(zero, y));
       const __m512i k = _mm512_cvttps_epi32(y);
       _mm512_storeu_si512(a.q + i, k);
       if (a.qf) _mm512_storeu_ps(a.qf + i, _mm512_cvtepi32_ps(k));

@@ -61,6 +61,10 @@ struct RadixFire {
   float* pay;
   std::uint32_t* ones;  // nullable
   float* qf = nullptr;  // nullable: float(q) of every neuron (a dense copy of q)
+  // Nullable: per channel fl(1 / theta[c]), every theta and reciprocal a normal float.
+  // A kernel may then take floor(v * recip) where that provably equals floor(v / theta)
+  // (v * recip not within 16 ulp of an integer) and divide elsewhere: q is unchanged.
+  const float* recip = nullptr;
 };
 std::size_t radix_fire(const RadixFire& a);
 std::size_t radix_fire_ref(const RadixFire& a);

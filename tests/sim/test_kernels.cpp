@@ -378,7 +378,18 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
       for (auto& x : v) x = rng() % 3 == 0 ? 0.0f : u(rng);
       for (auto& x : d) x = u(rng) / 64.0f;
       for (auto& x : z) x = 0.5f * static_cast<float>(rng() % 3);
-      for (auto& x : th) x = 0.5f + 0.25f * static_cast<float>(rng() % 8);
+      for (auto& x : th) x = trial % 2 ? 0.5f + 0.25f * static_cast<float>(rng() % 8) : 0.05f + u(rng) / 100.0f;
+      std::vector<float> rc(th.size());
+      for (std::size_t c = 0; c < th.size(); ++c) rc[c] = 1.0f / th[c];
+      // Values at and next to integer multiples of theta (after the adds): where v * (1 /
+      // theta) and v / theta may floor differently.
+      if (trial % 3 != 1)
+        for (std::size_t i = 0; i < n; ++i) {
+          float t = static_cast<float>(rng() % 300) * th[i % static_cast<std::size_t>(ch)];
+          for (int s = static_cast<int>(rng() % 7) - 3; s != 0; s += s > 0 ? -1 : 1)
+            t = std::nextafter(t, s > 0 ? 1e9f : -1e9f);
+          v[i] = t, d[i] = 0.0f, z[i] = 0.0f;
+        }
       // The literal definition, in double-free float steps written out here.
       std::vector<float> ve = v;
       std::vector<std::int32_t> qe(n), nze, qnze;
@@ -406,7 +417,8 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
         const kernels::RadixFire a{vv.data(), drive ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
                                    th.data(), ch, rows, top, q.data(), nz.data(),
                                    values ? qnz.data() : nullptr, values ? pay.data() : nullptr,
-                                   values && ones ? on.data() : nullptr, dense ? qf.data() : nullptr};
+                                   values && ones ? on.data() : nullptr, dense ? qf.data() : nullptr,
+                                   trial % 4 != 3 ? rc.data() : nullptr};
         const std::size_t k = fn(a);
         CAPTURE(reference);
         CHECK(same_bits(vv, ve));

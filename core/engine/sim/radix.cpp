@@ -286,7 +286,10 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              static_cast<float>(m.q_max()), s.aux.data(), s.nz.data(),
                              values ? s.val_bits.data() : nullptr, values ? s.val_pay.data() : nullptr,
                              values && log2_base(p.radix_base) == 1 ? s.val_units.data() : nullptr,
-                             gathered_[static_cast<std::size_t>(&p - plan_.data())] ? s.qf.data() : nullptr};
+                             gathered_[static_cast<std::size_t>(&p - plan_.data())] ? s.qf.data() : nullptr,
+                             recip_[static_cast<std::size_t>(&p - plan_.data())].empty()
+                                 ? nullptr
+                                 : recip_[static_cast<std::size_t>(&p - plan_.data())].data()};
   const std::size_t k = kernels::radix_fire(a);
   s.nz.resize(k);
   if (values) {

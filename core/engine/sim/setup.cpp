@@ -28,6 +28,18 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   silent_.assign(n, false);
   dense_.assign(n, false);
   gathered_.assign(n, false);
+  recip_.assign(n, {});
+  for (std::size_t l = 0; l < n; ++l) {
+    const PlanLayer& p = plan_[l];
+    if (p.neuron != NeuronKind::Radix) continue;
+    std::vector<float> r(p.threshold.size());
+    bool normal = !r.empty();
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      r[c] = 1.0f / p.threshold[c];
+      normal = normal && std::isnormal(p.threshold[c]) && std::isnormal(r[c]) && p.threshold[c] > 0.0f;
+    }
+    if (normal) recip_[l] = std::move(r);
+  }
   only_step_.assign(n, -1);
   spike_sops_ = o.energy.sops == SopConvention::Spikes;
   if (digit_level) return;

@@ -67,6 +67,9 @@ class Simulator {
   // gathered_ - a layer that feeds values to a Conv2D or Dense reader, whose dense kernel
   // may take them: it keeps its values also densely (LayerState::qf).
   std::vector<bool> gathered_;
+  // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
+  // float (the window-end kernel may multiply where that gives the quotient's floor).
+  std::vector<std::vector<float>> recip_;
   // Per layer, for the layer-major schedule: the one step at which a silent folding layer
   // does anything (a radix population's window end, a value layer's window start), steps_
   // for a silent layer that does nothing, -1 for a layer that needs every step.
