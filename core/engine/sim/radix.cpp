@@ -160,6 +160,7 @@ void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) 
           sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
       s.sops += sops;
     }
+    if (into_[static_cast<std::size_t>(p.inputs[j])] >= 0) continue;  // already in s.v
     if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
       kernels::add_into(s.v.data(), src.val.data(), s.v.size());
     else
@@ -175,7 +176,8 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
   const auto li = static_cast<std::size_t>(&p - plan_.data());
   const bool synapse = p.kernel == KernelKind::Dense || p.kernel == KernelKind::Conv2D ||
                        p.kernel == KernelKind::Affine;
-  std::fill(s.val.begin(), s.val.end(), 0.0f);
+  float* const out = into_[li] >= 0 ? w.layers[static_cast<std::size_t>(into_[li])].v.data() : s.val.data();
+  if (into_[li] < 0) std::fill(s.val.begin(), s.val.end(), 0.0f);
   if (p.kernel == KernelKind::MaxPool2DRadix) {
     // The digit-wise MSB-first maximum of integers is their maximum (inputs >= 0).
     const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs.front())];
@@ -199,7 +201,7 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
             sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
         s.sops += sops;
       }
-      integrate(w, p, s, j, src.val_ids, src.val_pay, s.val.data(), false,
+      integrate(w, p, s, j, src.val_ids, src.val_pay, out, false,
                 gathered_[static_cast<std::size_t>(p.inputs[j])] ? src.qf.data() : nullptr);
     }
   }

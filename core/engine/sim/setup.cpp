@@ -66,6 +66,22 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     train[l] = need || !read || p.analog;
     silent_[l] = !train[l];
   }
+  into_.assign(n, -1);
+  for (std::size_t r = 0; r < n; ++r) {
+    const PlanLayer& a = plan_[r];
+    if (!a.model || a.kernel != KernelKind::Add || !reads_[r]) continue;
+    for (std::size_t j = 0; j < a.inputs.size() && (j == 0 || a.inputs.size() == 2); ++j) {
+      const auto l = static_cast<std::size_t>(a.inputs[j]);
+      if (!dense_[l] || plan_[l].kernel == KernelKind::MaxPool2DRadix) continue;
+      if (std::count(a.inputs.begin(), a.inputs.end(), a.inputs[j]) != 1) continue;
+      int readers = 0;
+      for (std::size_t q = l + 1; q < n; ++q)
+        readers += static_cast<int>(std::count(plan_[q].inputs.begin(), plan_[q].inputs.end(), static_cast<int>(l)));
+      if (readers != 1) continue;
+      into_[l] = static_cast<int>(r);
+      break;
+    }
+  }
   // Values a dense Conv2D / Dense kernel may read: kept densely by their producer (a radix
   // population or the encoder's levels), so the kernel does not rebuild them from events.
   if (o.kernel != KernelPolicy::Sparse)

@@ -67,6 +67,11 @@ class Simulator {
   // gathered_ - a layer that feeds values to a Conv2D or Dense reader, whose dense kernel
   // may take them: it keeps its values also densely (LayerState::qf).
   std::vector<bool> gathered_;
+  // into_ - a dense_ layer whose one reader is an Add population that takes it as its
+  // only direct input: it computes its value straight into that population's potentials
+  // (zero until then) instead of `val`; the Add skips it. The Add's sum is unchanged
+  // (two inputs: a + b == b + a; more: only its first input goes direct). -1 otherwise.
+  std::vector<int> into_;
   // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
   // float (the window-end kernel may multiply where that gives the quotient's floor).
   std::vector<std::vector<float>> recip_;
