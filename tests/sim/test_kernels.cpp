@@ -440,6 +440,36 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
   });
 }
 
+TEST_CASE("sop_sum: every Isa variant equals the 64-bit sum of units x fan-out, ragged lengths, large products") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(23);
+    for (std::size_t n : {0u, 1u, 5u, 15u, 16u, 17u, 31u, 33u, 100u, 1000u, 4099u}) {
+      for (bool big : {false, true}) {
+        CAPTURE(n);
+        CAPTURE(big);
+        const std::size_t inputs = 64 + rng() % 5000;
+        std::vector<std::uint32_t> fan(inputs), units(n);
+        std::vector<std::int32_t> ids(n);
+        for (auto& f : fan) f = big ? 0xF0000000u + static_cast<std::uint32_t>(rng() % 1000) : static_cast<std::uint32_t>(rng() % 600);
+        for (std::size_t e = 0; e < n; ++e) {
+          ids[e] = static_cast<std::int32_t>(rng() % inputs);
+          units[e] = big ? 0xFFFF0000u + static_cast<std::uint32_t>(rng() % 100) : static_cast<std::uint32_t>(rng() % 9);
+        }
+        // the sum written out with 128-bit products (no overflow to hide)
+        __extension__ typedef unsigned __int128 u128;
+        u128 expect = 0, plain = 0;
+        for (std::size_t e = 0; e < n; ++e) {
+          expect += static_cast<u128>(units[e]) * fan[static_cast<std::size_t>(ids[e])];
+          plain += units[e];
+        }
+        CHECK(kernels::sop_sum_variants[isa](units.data(), ids.data(), fan.data(), n) == static_cast<std::uint64_t>(expect));
+        CHECK(kernels::sop_sum(units.data(), ids.data(), fan.data(), n) == static_cast<std::uint64_t>(expect));
+        CHECK(kernels::sop_sum_variants[isa](units.data(), ids.data(), nullptr, n) == static_cast<std::uint64_t>(plain));
+      }
+    }
+  });
+}
+
 TEST_CASE("add_into: every Isa variant equals the scalar sum bitwise, ragged lengths") {
   for_each_isa([](Isa isa) {
     std::mt19937 rng(13);

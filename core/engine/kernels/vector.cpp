@@ -28,6 +28,50 @@ BRISK_TARGET_AVX512 void add_into_avx512(float* v, const float* a, std::size_t n
 }
 #endif
 
+// Scalar: a 64-bit product per event.
+__attribute__((always_inline)) inline std::uint64_t sop_sum_body(const std::uint32_t* units,
+                                                                const std::int32_t* ids,
+                                                                const std::uint32_t* fanout,
+                                                                std::size_t n) {
+  std::uint64_t s = 0;
+  if (!fanout) {
+    for (std::size_t e = 0; e < n; ++e) s += units[e];
+    return s;
+  }
+  for (std::size_t e = 0; e < n; ++e) s += std::uint64_t{units[e]} * fanout[static_cast<std::size_t>(ids[e])];
+  return s;
+}
+
+std::uint64_t sop_sum_baseline(const std::uint32_t* units, const std::int32_t* ids,
+                               const std::uint32_t* fanout, std::size_t n) {
+  return sop_sum_body(units, ids, fanout, n);
+}
+
+#if BRISK_ISA_VARIANTS
+BRISK_TARGET_AVX2 std::uint64_t sop_sum_avx2(const std::uint32_t* units, const std::int32_t* ids,
+                                             const std::uint32_t* fanout, std::size_t n) {
+  return sop_sum_body(units, ids, fanout, n);
+}
+
+// AVX-512: 16 fan-outs gathered per step; 32 x 32 -> 64-bit products of the even and the
+// odd lanes (VPMULUDQ), summed in 64-bit lanes.
+BRISK_TARGET_AVX512 std::uint64_t sop_sum_avx512(const std::uint32_t* units, const std::int32_t* ids,
+                                                 const std::uint32_t* fanout, std::size_t n) {
+  if (!fanout) return sop_sum_body(units, ids, fanout, n);
+  __m512i even = _mm512_setzero_si512(), odd = _mm512_setzero_si512();
+  for (std::size_t e = 0; e < n; e += 16) {
+    const std::size_t left = n - e;
+    const __mmask16 m = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+    const __m512i idx = _mm512_maskz_loadu_epi32(m, ids + e);
+    const __m512i f = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, idx, fanout, 4);
+    const __m512i u = _mm512_maskz_loadu_epi32(m, units + e);
+    even = _mm512_add_epi64(even, _mm512_mul_epu32(u, f));
+    odd = _mm512_add_epi64(odd, _mm512_mul_epu32(_mm512_srli_epi64(u, 32), _mm512_srli_epi64(f, 32)));
+  }
+  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(_mm512_add_epi64(even, odd)));
+}
+#endif
+
 // Baseline (SSE2 has no rounding instruction): below 2^23 adding and subtracting 2^23
 // rounds to an integer in the default mode; from 2^23 on (and NaN) x is kept; the sign is
 // copied back (-0.3 -> -0). Both arms computed, then selected.
@@ -71,6 +115,21 @@ const IsaTable<AddIntoFn> add_into_variants =
     BRISK_ISA_TABLE(add_into_baseline, add_into_avx2, add_into_avx512);
 const IsaTable<ScaleRoundFn> scale_round_variants =
     BRISK_ISA_TABLE(scale_round_baseline, scale_round_avx2, scale_round_avx512);
+const IsaTable<SopSumFn> sop_sum_variants = BRISK_ISA_TABLE(sop_sum_baseline, sop_sum_avx2, sop_sum_avx512);
+
+std::uint64_t sop_sum(const std::uint32_t* units, const std::int32_t* ids, const std::uint32_t* fanout,
+                      std::size_t n) {
+  static const SopSumFn best = sop_sum_variants.best();
+  return best(units, ids, fanout, n);
+}
+
+std::uint64_t sop_sum_ref(const std::uint32_t* units, const std::int32_t* ids,
+                          const std::uint32_t* fanout, std::size_t n) {
+  std::uint64_t s = 0;
+  for (std::size_t e = 0; e < n; ++e)
+    s += std::uint64_t{units[e]} * (fanout ? fanout[static_cast<std::size_t>(ids[e])] : 1u);
+  return s;
+}
 
 void scale_round(float* out, const float* x, float scale, std::size_t n) {
   static const ScaleRoundFn best = scale_round_variants.best();

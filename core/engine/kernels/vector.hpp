@@ -1,6 +1,7 @@
 #pragma once
 // Vector helpers of the engine (vectorized per ISA, see core/base/isa.hpp).
 #include <cstddef>
+#include <cstdint>
 
 namespace brisk::kernels {
 
@@ -13,5 +14,12 @@ void add_into(float* v, const float* a, std::size_t n);
 // baseline: adding and subtracting 2^23. Equal to scale_round_ref bitwise (NaN: a NaN).
 void scale_round(float* out, const float* x, float scale, std::size_t n);
 void scale_round_ref(float* out, const float* x, float scale, std::size_t n);
+
+// sum over e < n of units[e] * fanout[ids[e]] (fanout null: of units[e]), exact in 64
+// bits: the synaptic operations of n value events (SOP units per event, fan-out per id).
+std::uint64_t sop_sum(const std::uint32_t* units, const std::int32_t* ids,
+                      const std::uint32_t* fanout, std::size_t n);
+std::uint64_t sop_sum_ref(const std::uint32_t* units, const std::int32_t* ids,
+                          const std::uint32_t* fanout, std::size_t n);
 
 }  // namespace brisk::kernels

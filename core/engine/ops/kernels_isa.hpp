@@ -21,6 +21,8 @@ using ConvScatterFn = void (*)(float* v, std::span<const std::int32_t> ids,
 using ConvGatherFn = void (*)(float* v, const float* x, const float* weight, const ConvGeom& g);
 using AddIntoFn = void (*)(float* v, const float* a, std::size_t n);
 using ScaleRoundFn = void (*)(float* out, const float* x, float scale, std::size_t n);
+using SopSumFn = std::uint64_t (*)(const std::uint32_t* units, const std::int32_t* ids,
+                                   const std::uint32_t* fanout, std::size_t n);
 
 extern const IsaTable<DenseScatterFn> dense_scatter_variants;
 extern const IsaTable<DenseGatherFn> dense_gather_variants;
@@ -28,5 +30,6 @@ extern const IsaTable<ConvScatterFn> conv_scatter_variants;
 extern const IsaTable<ConvGatherFn> conv_gather_variants;
 extern const IsaTable<AddIntoFn> add_into_variants;
 extern const IsaTable<ScaleRoundFn> scale_round_variants;  // kernels/vector.hpp
+extern const IsaTable<SopSumFn> sop_sum_variants;          // kernels/vector.hpp
 
 }  // namespace brisk::kernels

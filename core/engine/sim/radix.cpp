@@ -152,13 +152,8 @@ void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) 
   for (std::size_t j = 0; j < p.inputs.size(); ++j) {
     const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
     if (p.kernel != KernelKind::Add) {  // Add: counted at the branches
-      std::uint64_t sops = 0;
-      if (p.fanout.empty())
-        for (const std::uint32_t u : src.val_units) sops += u;
-      else
-        for (std::size_t e = 0; e < src.val_ids.size(); ++e)
-          sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
-      s.sops += sops;
+      s.sops += kernels::sop_sum(src.val_units.data(), src.val_ids.data(),
+                                 p.fanout.empty() ? nullptr : p.fanout.data(), src.val_ids.size());
     }
     if (into_[static_cast<std::size_t>(p.inputs[j])] >= 0) continue;  // already in s.v
     if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
@@ -193,13 +188,8 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
     for (std::size_t j = 0; j < p.inputs.size(); ++j) {
       const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
       if (synapse && silent_[li]) {
-        std::uint64_t sops = 0;
-        if (p.fanout.empty())
-          for (const std::uint32_t u : src.val_units) sops += u;
-        else
-          for (std::size_t e = 0; e < src.val_ids.size(); ++e)
-            sops += std::uint64_t{src.val_units[e]} * p.fanout[static_cast<std::size_t>(src.val_ids[e])];
-        s.sops += sops;
+        s.sops += kernels::sop_sum(src.val_units.data(), src.val_ids.data(),
+                                   p.fanout.empty() ? nullptr : p.fanout.data(), src.val_ids.size());
       }
       integrate(w, p, s, j, src.val_ids, src.val_pay, out, false,
                 gathered_[static_cast<std::size_t>(p.inputs[j])] ? src.qf.data() : nullptr);
