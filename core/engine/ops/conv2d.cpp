@@ -181,10 +181,59 @@ __attribute__((always_inline)) inline void conv_gather_run(float* v, const float
     _Pragma("GCC unroll 4") for (int j = 0; j < NV; ++j) __builtin_memcpy(dst + q * CO + 16 * j, &acc[q][j], sizeof(V16));
 }
 
+// One input channel, a 3x3 window, stride 1, 16 outputs (a network's first layer on a
+// grey image): the 9 weight vectors stay in registers and each output position takes its
+// 9 inputs in (ky, kx) order, as conv_gather_run does. Interior positions only (every tap
+// inside the input): [y0, y1) x [x0, x1).
+__attribute__((always_inline)) inline void conv_gather_c1k3(float* v, const float* x,
+                                                           const float* weight, const ConvGeom& g,
+                                                           int y0, int y1, int x0, int x1) {
+  V16 wv[9];
+  _Pragma("GCC unroll 9") for (int t = 0; t < 9; ++t) __builtin_memcpy(&wv[t], weight + 16 * t, sizeof(V16));
+  for (int oy = y0; oy < y1; ++oy) {
+    const float* r0 = x + static_cast<std::size_t>(oy - g.pad_top) * g.in_w - g.pad_left;
+    const float* r1 = r0 + g.in_w;
+    const float* r2 = r1 + g.in_w;
+    float* dst = v + (static_cast<std::size_t>(oy) * g.out_w) * 16;
+    for (int ox = x0; ox < x1; ++ox) {
+      V16 acc;
+      __builtin_memcpy(&acc, dst + 16 * ox, sizeof(V16));
+      const float in[9] = {r0[ox], r0[ox + 1], r0[ox + 2], r1[ox], r1[ox + 1], r1[ox + 2],
+                           r2[ox], r2[ox + 1], r2[ox + 2]};
+      _Pragma("GCC unroll 9") for (int t = 0; t < 9; ++t) {
+        const float f = in[t];
+        const V16 xv = {f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f};
+        acc += xv * wv[t];
+      }
+      __builtin_memcpy(dst + 16 * ox, &acc, sizeof(V16));
+    }
+  }
+}
+
 template <int CO>
 __attribute__((always_inline)) inline void conv_gather_body(float* v, const float* x,
                                                             const float* weight,
                                                             const ConvGeom& g) {
+  if constexpr (CO == 16) {
+    if (g.cin == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.pad_top <= 1 &&
+        g.pad_left <= 1) {
+      // interior rows / columns: every tap inside the input
+      const int y0 = g.pad_top, x0 = g.pad_left;
+      const int y1 = std::max(y0, std::min(g.out_h, g.in_h - 2 + g.pad_top));
+      const int x1 = std::max(x0, std::min(g.out_w, g.in_w - 2 + g.pad_left));
+      conv_gather_c1k3(v, x, weight, g, y0, y1, x0, x1);
+      auto edge = [&](int oy, int ox) {
+        int kx0 = 0, kx1 = 3;
+        while (kx0 < kx1 && ox - g.pad_left + kx0 < 0) ++kx0;
+        while (kx1 > kx0 && ox - g.pad_left + kx1 - 1 >= g.in_w) --kx1;
+        conv_gather_run<16, 1>(v, x, weight, g, oy, ox, kx0, kx1);
+      };
+      for (int oy = 0; oy < g.out_h; ++oy)
+        for (int ox = 0; ox < g.out_w; ++ox)
+          if (oy < y0 || oy >= y1 || ox < x0 || ox >= x1) edge(oy, ox);
+      return;
+    }
+  }
   if constexpr (CO > 0 && CO % 16 == 0) {
     // Register-blocked over positions: the P x NV accumulators, NV weight vectors and one
     // broadcast input fit in the 32 AVX-512 registers.
