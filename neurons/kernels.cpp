@@ -325,7 +325,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
       for (std::size_t j = 0; j < m; ++j) {
         const std::size_t c = c0 + j, i = r * ch + c;
         float x = vr[c];
-        if (Drive) x = x + a.scale * a.drive[i];
+        if (Drive) x = x + a.scale * (a.drive ? a.drive[i] : a.bias[c]);
         if (V0) x = x + a.v0[i];
         vr[c] = x;
         k[j] = static_cast<std::int32_t>(std::min(std::max(x / a.theta[c], 0.0f), a.top));
@@ -349,7 +349,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
 }
 
 __attribute__((always_inline)) inline std::size_t radix_fire_dispatch(const RadixFire& a) {
-  const bool d = a.drive != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
+  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
   if (values) {
     if (d) return v0 ? radix_fire_body<true, true, true>(a) : radix_fire_body<true, false, true>(a);
     return v0 ? radix_fire_body<false, true, true>(a) : radix_fire_body<false, false, true>(a);
@@ -375,7 +375,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
     for (std::size_t c = 0; c < ch; c += 16) {
       const std::size_t i = r * ch + c;
       __m512 x = _mm512_loadu_ps(a.v + i);
-      if (Drive) x = _mm512_add_ps(x, _mm512_mul_ps(scale, _mm512_loadu_ps(a.drive + i)));
+      if (Drive) x = _mm512_add_ps(x, _mm512_mul_ps(scale, _mm512_loadu_ps(a.drive ? a.drive + i : a.bias + c)));
       if (V0) x = _mm512_add_ps(x, _mm512_loadu_ps(a.v0 + i));
       if (Drive || V0) _mm512_storeu_ps(a.v + i, x);
       // x / theta, or x * (1 / theta) where both have the same floor: the two are within
@@ -418,7 +418,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
 
 BRISK_TARGET_AVX512 std::size_t radix_fire_avx512(const RadixFire& a) {
   if (a.channels % 16 != 0) return radix_fire_dispatch(a);
-  const bool d = a.drive != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
+  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
   if (values) {
     if (d) return v0 ? radix_fire_avx512_body<true, true, true>(a) : radix_fire_avx512_body<true, false, true>(a);
     return v0 ? radix_fire_avx512_body<false, true, true>(a) : radix_fire_avx512_body<false, false, true>(a);
@@ -522,6 +522,7 @@ std::size_t radix_fire_ref(const RadixFire& a) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < a.rows * ch; ++i) {
     if (a.drive) a.v[i] = a.v[i] + a.scale * a.drive[i];
+    else if (a.bias) a.v[i] = a.v[i] + a.scale * a.bias[i % ch];
     if (a.v0) a.v[i] = a.v[i] + a.v0[i];
     const float u = std::floor(a.v[i] / a.theta[i % ch]);
     a.q[i] = static_cast<std::int32_t>(std::clamp(u, 0.0f, a.top));

@@ -40,7 +40,8 @@ std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows
 void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
                     float top, std::int32_t* q);
 // Radix end of window in one pass (the fused form of v += scale * drive, v += v0,
-// quantize_floor and the nonzero scan): per neuron, v += scale * drive[i] (drive not null),
+// quantize_floor and the nonzero scan): per neuron, v += scale * drive[i] (drive not null;
+// else v += scale * bias[c] when bias is not null),
 // then v += v0[i] (v0 not null), v is stored, q[i] = clip(floor(v / theta[c]), 0, top);
 // the neurons with q != 0 go to nz (increasing) and, when qnz is not null, their q to qnz,
 // float(q) to pay and, when ones is not null, the number of one bits of q to ones; when
@@ -65,6 +66,9 @@ struct RadixFire {
   // A kernel may then take floor(v * recip) where that provably equals floor(v / theta)
   // (v * recip not within 16 ulp of an integer) and divide elsewhere: q is unchanged.
   const float* recip = nullptr;
+  // Nullable, used when drive is null: a constant current per channel (the bias), added as
+  // v += scale * bias[c].
+  const float* bias = nullptr;
 };
 std::size_t radix_fire(const RadixFire& a);
 std::size_t radix_fire_ref(const RadixFire& a);

@@ -410,7 +410,9 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
       CAPTURE(drive);
       CAPTURE(v0);
       CAPTURE(values);
-      std::vector<float> v(n), d(n), z(n), th(static_cast<std::size_t>(ch));
+      const bool per_channel = trial % 8 >= 4;  // the constant current as a bias per channel
+      std::vector<float> v(n), d(n), z(n), th(static_cast<std::size_t>(ch)), bias(th.size());
+      for (auto& x : bias) x = u(rng) / 64.0f;
       for (auto& x : v) x = rng() % 3 == 0 ? 0.0f : u(rng);
       for (auto& x : d) x = u(rng) / 64.0f;
       for (auto& x : z) x = 0.5f * static_cast<float>(rng() % 3);
@@ -426,13 +428,14 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
             t = std::nextafter(t, s > 0 ? 1e9f : -1e9f);
           v[i] = t, d[i] = 0.0f, z[i] = 0.0f;
         }
+      if (trial % 3 != 1) std::fill(bias.begin(), bias.end(), 0.0f);
       // The literal definition, in double-free float steps written out here.
       std::vector<float> ve = v;
       std::vector<std::int32_t> qe(n), nze, qnze;
       std::vector<float> paye;
       std::vector<std::uint32_t> onese;
       for (std::size_t i = 0; i < n; ++i) {
-        if (drive) ve[i] = ve[i] + scale * d[i];
+        if (drive) ve[i] = ve[i] + scale * (per_channel ? bias[i % static_cast<std::size_t>(ch)] : d[i]);
         if (v0) ve[i] = ve[i] + z[i];
         qe[i] = static_cast<std::int32_t>(std::clamp(std::floor(ve[i] / th[i % static_cast<std::size_t>(ch)]), 0.0f, top));
         if (qe[i] == 0) continue;
@@ -450,11 +453,11 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
         std::vector<std::uint32_t> on(n + 16, 7u);
         std::vector<float> qf(n, -7.0f);
         const bool dense = trial % 3 != 1;
-        const kernels::RadixFire a{vv.data(), drive ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
+        const kernels::RadixFire a{vv.data(), drive && !per_channel ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
                                    th.data(), ch, rows, top, q.data(), nz.data(),
                                    values ? qnz.data() : nullptr, values ? pay.data() : nullptr,
                                    values && ones ? on.data() : nullptr, dense ? qf.data() : nullptr,
-                                   trial % 4 != 3 ? rc.data() : nullptr};
+                                   trial % 4 != 3 ? rc.data() : nullptr, drive && per_channel ? bias.data() : nullptr};
         const std::size_t k = fn(a);
         CAPTURE(reference);
         CHECK(same_bits(vv, ve));

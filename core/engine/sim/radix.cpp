@@ -271,7 +271,9 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
     s.val_pay.resize(n + 16);
     s.val_units.resize(n + 16);
   }
-  const kernels::RadixFire a{s.v.data(), drive ? s.drive.data() : nullptr,
+  // the bias alone is read per channel (s.drive holds it per neuron)
+  const bool per_neuron = analog_input(p);
+  const kernels::RadixFire a{s.v.data(), drive && per_neuron ? s.drive.data() : nullptr,
                              static_cast<float>(m.scale()),  // B^K <= 2^24: exact
                              p.v0.empty() ? nullptr : p.v0.data(), p.threshold.data(), p.c,
                              p.size() / static_cast<std::size_t>(p.c),
@@ -281,7 +283,8 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              gathered_[static_cast<std::size_t>(&p - plan_.data())] ? s.qf.data() : nullptr,
                              recip_[static_cast<std::size_t>(&p - plan_.data())].empty()
                                  ? nullptr
-                                 : recip_[static_cast<std::size_t>(&p - plan_.data())].data()};
+                                 : recip_[static_cast<std::size_t>(&p - plan_.data())].data(),
+                             drive && !per_neuron ? p.bias.data() : nullptr};
   const std::size_t k = kernels::radix_fire(a);
   s.nz.resize(k);
   if (values) {
