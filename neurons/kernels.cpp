@@ -331,6 +331,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
         k[j] = static_cast<std::int32_t>(std::min(std::max(x / a.theta[c], 0.0f), a.top));
         qr[c] = k[j];
         if (a.qf) a.qf[i] = static_cast<float>(k[j]);
+        if (a.ones_all) a.ones_all[i] = ones32(static_cast<std::uint32_t>(k[j]));
         any |= k[j];
       }
       if (!any) continue;
@@ -398,18 +399,19 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
       _mm512_storeu_si512(a.q + i, k);
       if (a.qf) _mm512_storeu_ps(a.qf + i, _mm512_cvtepi32_ps(k));
       const __mmask16 nzm = _mm512_test_epi32_mask(k, k);
+      const auto bit_counts = [&]() BRISK_TARGET_AVX512 {
+        __m512i b = _mm512_sub_epi32(k, _mm512_and_si512(_mm512_srli_epi32(k, 1), m1));
+        b = _mm512_add_epi32(_mm512_and_si512(b, m2), _mm512_and_si512(_mm512_srli_epi32(b, 2), m2));
+        b = _mm512_and_si512(_mm512_add_epi32(b, _mm512_srli_epi32(b, 4)), m4);
+        return _mm512_srli_epi32(_mm512_mullo_epi32(b, m8), 24);
+      };
+      if (a.ones_all) _mm512_storeu_si512(a.ones_all + i, nzm ? bit_counts() : _mm512_setzero_si512());
       if (!nzm) continue;
       _mm512_storeu_si512(a.nz + n, _mm512_maskz_compress_epi32(nzm, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)))));
       if (Values) {
         _mm512_storeu_si512(a.qnz + n, _mm512_maskz_compress_epi32(nzm, k));
         _mm512_storeu_ps(a.pay + n, _mm512_maskz_compress_ps(nzm, _mm512_cvtepi32_ps(k)));
-        if (a.ones) {
-          __m512i b = _mm512_sub_epi32(k, _mm512_and_si512(_mm512_srli_epi32(k, 1), m1));
-          b = _mm512_add_epi32(_mm512_and_si512(b, m2), _mm512_and_si512(_mm512_srli_epi32(b, 2), m2));
-          b = _mm512_and_si512(_mm512_add_epi32(b, _mm512_srli_epi32(b, 4)), m4);
-          b = _mm512_srli_epi32(_mm512_mullo_epi32(b, m8), 24);
-          _mm512_storeu_si512(a.ones + n, _mm512_maskz_compress_epi32(nzm, b));
-        }
+        if (a.ones) _mm512_storeu_si512(a.ones + n, _mm512_maskz_compress_epi32(nzm, bit_counts()));
       }
       n += static_cast<std::size_t>(__builtin_popcount(nzm));
     }
@@ -527,6 +529,7 @@ std::size_t radix_fire_ref(const RadixFire& a) {
     const float u = std::floor(a.v[i] / a.theta[i % ch]);
     a.q[i] = static_cast<std::int32_t>(std::clamp(u, 0.0f, a.top));
     if (a.qf) a.qf[i] = static_cast<float>(a.q[i]);
+    if (a.ones_all) a.ones_all[i] = static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(a.q[i])));
     if (a.q[i] == 0) continue;
     a.nz[n] = static_cast<std::int32_t>(i);
     if (a.qnz) {

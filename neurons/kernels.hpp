@@ -69,6 +69,8 @@ struct RadixFire {
   // Nullable, used when drive is null: a constant current per channel (the bias), added as
   // v += scale * bias[c].
   const float* bias = nullptr;
+  // Nullable: the number of one bits of every neuron's q (0 where q = 0).
+  std::uint32_t* ones_all = nullptr;
 };
 std::size_t radix_fire(const RadixFire& a);
 std::size_t radix_fire_ref(const RadixFire& a);

@@ -452,18 +452,25 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
         std::vector<float> pay(n + 16, -7.0f);
         std::vector<std::uint32_t> on(n + 16, 7u);
         std::vector<float> qf(n, -7.0f);
+        std::vector<std::uint32_t> all(n, 7u);
         const bool dense = trial % 3 != 1;
         const kernels::RadixFire a{vv.data(), drive && !per_channel ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
                                    th.data(), ch, rows, top, q.data(), nz.data(),
                                    values ? qnz.data() : nullptr, values ? pay.data() : nullptr,
                                    values && ones ? on.data() : nullptr, dense ? qf.data() : nullptr,
-                                   trial % 4 != 3 ? rc.data() : nullptr, drive && per_channel ? bias.data() : nullptr};
+                                   trial % 4 != 3 ? rc.data() : nullptr, drive && per_channel ? bias.data() : nullptr,
+                                   dense ? all.data() : nullptr};
         const std::size_t k = fn(a);
         CAPTURE(reference);
         CHECK(same_bits(vv, ve));
         CHECK(q == qe);
         if (dense)
-          for (std::size_t i = 0; i < n; ++i) CHECK(qf[i] == static_cast<float>(qe[i]));
+          for (std::size_t i = 0; i < n; ++i) {
+            CHECK(qf[i] == static_cast<float>(qe[i]));
+            std::uint32_t b = 0;
+            for (std::uint32_t x = static_cast<std::uint32_t>(qe[i]); x; x >>= 1) b += x & 1u;
+            CHECK(all[i] == b);
+          }
         REQUIRE(k == nze.size());
         CHECK(head(nz, k) == nze);
         if (values) {
@@ -504,6 +511,13 @@ TEST_CASE("sop_sum: every Isa variant equals the 64-bit sum of units x fan-out, 
         CHECK(kernels::sop_sum_variants[isa](units.data(), ids.data(), fan.data(), n) == static_cast<std::uint64_t>(expect));
         CHECK(kernels::sop_sum(units.data(), ids.data(), fan.data(), n) == static_cast<std::uint64_t>(expect));
         CHECK(kernels::sop_sum_variants[isa](units.data(), ids.data(), nullptr, n) == static_cast<std::uint64_t>(plain));
+        // dense: units per input id
+        std::vector<std::uint32_t> dense(inputs, 0u);
+        u128 dot = 0;
+        for (std::size_t e = 0; e < n && e < inputs; ++e) dense[e] = units[e];
+        for (std::size_t i = 0; i < inputs; ++i) dot += static_cast<u128>(dense[i]) * fan[i];
+        CHECK(kernels::sop_dot_variants[isa](dense.data(), fan.data(), inputs) == static_cast<std::uint64_t>(dot));
+        CHECK(kernels::sop_dot(dense.data(), fan.data(), inputs) == static_cast<std::uint64_t>(dot));
       }
     }
   });

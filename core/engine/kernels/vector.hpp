@@ -19,6 +19,8 @@ void scale_round_ref(float* out, const float* x, float scale, std::size_t n);
 // bits: the synaptic operations of n value events (SOP units per event, fan-out per id).
 std::uint64_t sop_sum(const std::uint32_t* units, const std::int32_t* ids,
                       const std::uint32_t* fanout, std::size_t n);
+// sum over i < n of units[i] * fanout[i], exact in 64 bits (units dense: 0 where no event).
+std::uint64_t sop_dot(const std::uint32_t* units, const std::uint32_t* fanout, std::size_t n);
 std::uint64_t sop_sum_ref(const std::uint32_t* units, const std::int32_t* ids,
                           const std::uint32_t* fanout, std::size_t n);
 

@@ -31,5 +31,7 @@ extern const IsaTable<ConvGatherFn> conv_gather_variants;
 extern const IsaTable<AddIntoFn> add_into_variants;
 extern const IsaTable<ScaleRoundFn> scale_round_variants;  // kernels/vector.hpp
 extern const IsaTable<SopSumFn> sop_sum_variants;          // kernels/vector.hpp
+using SopDotFn = std::uint64_t (*)(const std::uint32_t* units, const std::uint32_t* fanout, std::size_t n);
+extern const IsaTable<SopDotFn> sop_dot_variants;          // kernels/vector.hpp
 
 }  // namespace brisk::kernels

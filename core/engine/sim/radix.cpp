@@ -145,6 +145,13 @@ std::uint64_t Simulator::digit_events(const PlanLayer& p, const LayerState& s) {
   return sum;
 }
 
+std::uint64_t Simulator::value_sops(const PlanLayer& p, int l, const LayerState& src) const {
+  if (dense_units_[static_cast<std::size_t>(l)] && !p.fanout.empty() && p.fanout.size() == src.units_all.size())
+    return kernels::sop_dot(src.units_all.data(), p.fanout.data(), p.fanout.size());
+  return kernels::sop_sum(src.val_units.data(), src.val_ids.data(),
+                          p.fanout.empty() ? nullptr : p.fanout.data(), src.val_ids.size());
+}
+
 // radix_fold() on values: each input's window is its values (CompileOptions::radix_values),
 // scattered once. SOPs are those of the digit-level run: digit events (or digit sums) from
 // the values' digit masks, times the fan-out.
@@ -152,8 +159,7 @@ void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) 
   for (std::size_t j = 0; j < p.inputs.size(); ++j) {
     const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
     if (p.kernel != KernelKind::Add) {  // Add: counted at the branches
-      s.sops += kernels::sop_sum(src.val_units.data(), src.val_ids.data(),
-                                 p.fanout.empty() ? nullptr : p.fanout.data(), src.val_ids.size());
+      s.sops += value_sops(p, p.inputs[j], src);
     }
     if (into_[static_cast<std::size_t>(p.inputs[j])] >= 0) continue;  // already in s.v
     if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
@@ -188,8 +194,7 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
     for (std::size_t j = 0; j < p.inputs.size(); ++j) {
       const LayerState& src = w.layers[static_cast<std::size_t>(p.inputs[j])];
       if (synapse && silent_[li]) {
-        s.sops += kernels::sop_sum(src.val_units.data(), src.val_ids.data(),
-                                   p.fanout.empty() ? nullptr : p.fanout.data(), src.val_ids.size());
+        s.sops += value_sops(p, p.inputs[j], src);
       }
       integrate(w, p, s, j, src.val_ids, src.val_pay, out, false,
                 gathered_[static_cast<std::size_t>(p.inputs[j])] ? src.qf.data() : nullptr);
@@ -284,7 +289,8 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              recip_[static_cast<std::size_t>(&p - plan_.data())].empty()
                                  ? nullptr
                                  : recip_[static_cast<std::size_t>(&p - plan_.data())].data(),
-                             drive && !per_neuron ? p.bias.data() : nullptr};
+                             drive && !per_neuron ? p.bias.data() : nullptr,
+                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? s.units_all.data() : nullptr};
   const std::size_t k = kernels::radix_fire(a);
   s.nz.resize(k);
   if (values) {

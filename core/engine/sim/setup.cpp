@@ -28,6 +28,8 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   silent_.assign(n, false);
   dense_.assign(n, false);
   gathered_.assign(n, false);
+  dense_units_.assign(n, false);
+  into_.assign(n, -1);
   recip_.assign(n, {});
   for (std::size_t l = 0; l < n; ++l) {
     const PlanLayer& p = plan_[l];
@@ -66,7 +68,10 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     train[l] = need || !read || p.analog;
     silent_[l] = !train[l];
   }
-  into_.assign(n, -1);
+  for (std::size_t l = 1; l < n; ++l)
+    dense_units_[l] = feeds_[l] && !spike_sops_ && plan_[l].neuron == NeuronKind::Radix &&
+                      std::holds_alternative<neurons::Radix>(*plan_[l].model) &&
+                      log2_base(plan_[l].radix_base) == 1;
   for (std::size_t r = 0; r < n; ++r) {
     const PlanLayer& a = plan_[r];
     if (!a.model || a.kernel != KernelKind::Add || !reads_[r]) continue;
@@ -140,6 +145,7 @@ void Simulator::init(Worker& w) const {
     }
     if (reads_[l] && !p.model) s.val.assign(n, 0.0f);
     if (gathered_[l]) s.qf.assign(n, 0.0f);
+    if (dense_units_[l]) s.units_all.assign(n, 0u);
     if (p.kernel == KernelKind::MaxPool2D || p.kernel == KernelKind::MaxPool2DRadix)
       s.acc.assign(static_cast<std::size_t>(p.in_c) * p.in_h * p.in_w, 0.0f);
     s.train.reserve(std::min<std::size_t>(n * static_cast<std::size_t>(steps_) / 4 + 64,

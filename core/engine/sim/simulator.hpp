@@ -72,6 +72,10 @@ class Simulator {
   // (zero until then) instead of `val`; the Add skips it. The Add's sum is unchanged
   // (two inputs: a + b == b + a; more: only its first input goes direct). -1 otherwise.
   std::vector<int> into_;
+  // dense_units_ - a base-2 radix population feeding values (SopConvention::Events): it
+  // keeps every neuron's SOP units (the one bits of q) densely, so its readers count
+  // their SOPs as one dense product with their fan-out.
+  std::vector<bool> dense_units_;
   // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
   // float (the window-end kernel may multiply where that gives the quotient's floor).
   std::vector<std::vector<float>> recip_;
@@ -128,6 +132,8 @@ class Simulator {
   void value_masks(Worker& w, const PlanLayer& p, LayerState& s) const;
   void level_values(Worker& w, LayerState& s) const;
   void pop_values(const PlanLayer& p, LayerState& s, bool silent) const;
+  // The SOPs of layer p reading the values of its input layer l (state src).
+  std::uint64_t value_sops(const PlanLayer& p, int l, const LayerState& src) const;
   // The SOP units of one value event per synapse of fan-out 1: its digit events (a mask
   // whose nonzero digits are the steps with an event) or, SopConvention::Spikes, the sum
   // of its digits (kept as that count).

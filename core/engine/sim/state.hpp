@@ -34,6 +34,7 @@ struct LayerState {
   ScratchVec<float> val_pay;
   AlignedFloats val;
   AlignedFloats qf;                // Simulator::gathered_: the window's values, dense (float(q))
+  ScratchVec<std::uint32_t> units_all;  // Simulator::dense_units_: SOP units of every neuron
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;
