@@ -61,7 +61,10 @@ void Simulator::pop_values(const PlanLayer& p, LayerState& s, bool silent) const
     for (std::size_t e = 0; e < n; ++e) units[e] = static_cast<std::uint32_t>(nonzero_digits(static_cast<std::uint32_t>(mask[e]), bits));
   if (silent) {
     std::uint64_t events = 0;
-    for (std::size_t e = 0; e < n; ++e) events += units[e];
+    if (dense_units_[static_cast<std::size_t>(&p - plan_.data())])  // val_units is not kept
+      for (const std::uint32_t u : s.units_all) events += u;
+    else
+      for (std::size_t e = 0; e < n; ++e) events += units[e];
     s.spikes += events;
   }
   if (spike_sops_) {  // the digit sums are the units and the masks
@@ -146,8 +149,20 @@ std::uint64_t Simulator::digit_events(const PlanLayer& p, const LayerState& s) {
 }
 
 std::uint64_t Simulator::value_sops(const PlanLayer& p, int l, const LayerState& src) const {
-  if (dense_units_[static_cast<std::size_t>(l)] && !p.fanout.empty() && p.fanout.size() == src.units_all.size())
-    return kernels::sop_dot(src.units_all.data(), p.fanout.data(), p.fanout.size());
+  if (dense_units_[static_cast<std::size_t>(l)]) {  // (src.val_units is not kept)
+    const std::uint32_t* u = src.units_all.data();
+    const std::size_t n = src.units_all.size();
+    std::uint64_t sum = 0;
+    if (p.fanout.empty()) {
+      for (std::size_t i = 0; i < n; ++i) sum += u[i];
+    } else if (p.fanout.size() == n) {
+      sum = kernels::sop_dot(u, p.fanout.data(), n);
+    } else {
+      for (const std::int32_t i : src.val_ids)
+        sum += std::uint64_t{u[static_cast<std::size_t>(i)]} * p.fanout[static_cast<std::size_t>(i)];
+    }
+    return sum;
+  }
   return kernels::sop_sum(src.val_units.data(), src.val_ids.data(),
                           p.fanout.empty() ? nullptr : p.fanout.data(), src.val_ids.size());
 }
@@ -284,7 +299,9 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              p.size() / static_cast<std::size_t>(p.c),
                              static_cast<float>(m.q_max()), s.aux.data(), s.nz.data(),
                              values ? s.val_bits.data() : nullptr, values ? s.val_pay.data() : nullptr,
-                             values && log2_base(p.radix_base) == 1 ? s.val_units.data() : nullptr,
+                             values && log2_base(p.radix_base) == 1 && !dense_units_[static_cast<std::size_t>(&p - plan_.data())]
+                                 ? s.val_units.data()
+                                 : nullptr,
                              gathered_[static_cast<std::size_t>(&p - plan_.data())] ? s.qf.data() : nullptr,
                              recip_[static_cast<std::size_t>(&p - plan_.data())].empty()
                                  ? nullptr

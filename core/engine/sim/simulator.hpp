@@ -74,7 +74,7 @@ class Simulator {
   std::vector<int> into_;
   // dense_units_ - a base-2 radix population feeding values (SopConvention::Events): it
   // keeps every neuron's SOP units (the one bits of q) densely, so its readers count
-  // their SOPs as one dense product with their fan-out.
+  // their SOPs as one dense product with their fan-out (its sparse val_units are not kept).
   std::vector<bool> dense_units_;
   // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
   // float (the window-end kernel may multiply where that gives the quotient's floor).
