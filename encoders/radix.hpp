@@ -10,9 +10,11 @@ namespace brisk::encoders {
 
 // Integer level of |x| on a grid of `full` = base^digits levels:
 // clip(floor(|x|/scale * full), 0, full - 1).
+// (q >= 0, so the floor is the truncation: no libm call on the baseline target.)
 inline std::int64_t radix_level(float x, float scale, double full) {
-  const double q = std::floor(static_cast<double>(std::fabs(x)) / scale * full);
-  return static_cast<std::int64_t>(std::clamp(q, 0.0, full - 1));
+  const double q = static_cast<double>(std::fabs(x)) / scale * full;
+  if (!(q >= 0.0)) return 0;  // NaN
+  return q >= full ? static_cast<std::int64_t>(full - 1) : static_cast<std::int64_t>(q);
 }
 
 // Signed integer levels of x: sign(x_i) * radix_level(x_i).

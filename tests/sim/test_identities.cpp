@@ -358,3 +358,19 @@ TEST_CASE("encoders: rate is seeded per sample, radix digits, augmented sums") {
   for (std::size_t e = 0; e < a.events(); ++e) sum[static_cast<std::size_t>(a.all_ids()[e])] += a.all_payload()[e];
   CHECK(sum == std::vector<float>{0, 8, 16, 32, -16});
 }
+
+TEST_CASE("radix_level equals clip(floor(|x| / scale * B^K), 0, B^K - 1) at and around every level boundary") {
+  std::mt19937 rng(31);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int base = 2 << (trial % 2), digits = 1 + trial % 8;
+    const double full = std::pow(static_cast<double>(base), digits);
+    const float scale = 0.25f + static_cast<float>(rng() % 100) / 16.0f;
+    // a level boundary k * scale / full, then a few floats either side, both signs
+    float x = static_cast<float>(static_cast<double>(rng() % static_cast<unsigned>(full + 2)) * scale / full);
+    for (int s = static_cast<int>(rng() % 7) - 3; s != 0; s += s > 0 ? -1 : 1) x = std::nextafter(x, s > 0 ? 1e9f : -1e9f);
+    if (trial % 3 == 0) x = -x;
+    const double q = std::floor(static_cast<double>(std::fabs(x)) / scale * full);
+    CAPTURE(x);
+    CHECK(encoders::radix_level(x, scale, full) == static_cast<std::int64_t>(std::clamp(q, 0.0, full - 1)));
+  }
+}
