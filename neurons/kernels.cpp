@@ -430,6 +430,47 @@ BRISK_TARGET_AVX512 std::size_t radix_fire_avx512(const RadixFire& a) {
 }
 #endif
 
+// One digit step (see radix_digit): blocks of 16 neurons, skipped when no digit is set.
+__attribute__((always_inline)) inline std::size_t radix_digit_body(const std::int32_t* q, std::size_t n,
+                                                                  int shift, std::int32_t mask,
+                                                                  std::int32_t* ids, float* pay) {
+  std::size_t k = 0;
+  for (std::size_t i0 = 0; i0 < n; i0 += 16) {
+    const std::size_t m = std::min<std::size_t>(16, n - i0);
+    std::int32_t d[16];
+    std::int32_t any = 0;
+    for (std::size_t j = 0; j < m; ++j) any |= d[j] = (q[i0 + j] >> shift) & mask;
+    if (!any) continue;
+    for (std::size_t j = 0; j < m; ++j) {
+      ids[k] = static_cast<std::int32_t>(i0 + j);
+      pay[k] = static_cast<float>(d[j]);
+      k += static_cast<std::size_t>(d[j] != 0);
+    }
+  }
+  return k;
+}
+
+#if BRISK_ISA_VARIANTS
+BRISK_TARGET_AVX512 std::size_t radix_digit_avx512(const std::int32_t* q, std::size_t n, int shift,
+                                                   std::int32_t mask, std::int32_t* ids, float* pay) {
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const __m512i mk = _mm512_set1_epi32(mask);
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; i += 16) {
+    const std::size_t left = n - i;
+    const __mmask16 valid = left >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << left) - 1u);
+    const __m512i d = _mm512_and_si512(_mm512_sra_epi32(_mm512_maskz_loadu_epi32(valid, q + i), sh), mk);
+    const __mmask16 nz = _mm512_mask_test_epi32_mask(valid, d, d);
+    if (!nz) continue;
+    _mm512_storeu_si512(ids + k, _mm512_maskz_compress_epi32(nz, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)))));
+    _mm512_storeu_ps(pay + k, _mm512_maskz_compress_ps(nz, _mm512_cvtepi32_ps(d)));
+    k += static_cast<std::size_t>(__builtin_popcount(nz));
+  }
+  return k;
+}
+#endif
+
 // The generic variants of every kernel for one target (ATTR) and name suffix: the runtime
 // flags pick an instantiation of the body, all compiled for that target.
 #define BRISK_GENERIC_VARIANTS(ATTR, SUFFIX)                                                     \
@@ -461,7 +502,11 @@ BRISK_TARGET_AVX512 std::size_t radix_fire_avx512(const RadixFire& a) {
                                     std::size_t rows, float top, std::int32_t* q) {             \
     quantize_floor_body(v, theta, channels, rows, top, q);                                      \
   }                                                                                             \
-  ATTR std::size_t radix_fire_##SUFFIX(const RadixFire& a) { return radix_fire_dispatch(a); }
+  ATTR std::size_t radix_fire_##SUFFIX(const RadixFire& a) { return radix_fire_dispatch(a); }   \
+  ATTR std::size_t radix_digit_##SUFFIX(const std::int32_t* q, std::size_t n, int shift,          \
+                                        std::int32_t mask, std::int32_t* ids, float* pay) {       \
+    return radix_digit_body(q, n, shift, mask, ids, pay);                                         \
+  }
 
 BRISK_GENERIC_VARIANTS(, baseline)
 #if BRISK_ISA_VARIANTS
@@ -488,6 +533,26 @@ const IsaTable<QuantizeFloorFn> quantize_floor_variants =
     BRISK_ISA_TABLE(quantize_floor_baseline, quantize_floor_avx2, quantize_floor_avx512);
 const IsaTable<RadixFireFn> radix_fire_variants =
     BRISK_ISA_TABLE(radix_fire_baseline, radix_fire_avx2, radix_fire_avx512);
+const IsaTable<RadixDigitFn> radix_digit_variants =
+    BRISK_ISA_TABLE(radix_digit_baseline, radix_digit_avx2, radix_digit_avx512);
+
+std::size_t radix_digit(const std::int32_t* q, std::size_t n, int shift, std::int32_t mask,
+                        std::int32_t* ids, float* pay) {
+  static const RadixDigitFn best = radix_digit_variants.best();
+  return best(q, n, shift, mask, ids, pay);
+}
+
+std::size_t radix_digit_ref(const std::int32_t* q, std::size_t n, int shift, std::int32_t mask,
+                            std::int32_t* ids, float* pay) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t d = (q[i] >> shift) & mask;
+    if (d == 0) continue;
+    ids[k] = static_cast<std::int32_t>(i);
+    pay[k++] = static_cast<float>(d);
+  }
+  return k;
+}
 
 // The public kernels: the best variant for this CPU, chosen once.
 std::size_t at_threshold(const float* v, const float* theta, int channels, std::size_t rows,

@@ -73,6 +73,13 @@ struct RadixFire {
   std::uint32_t* ones_all = nullptr;
 };
 std::size_t radix_fire(const RadixFire& a);
+// One digit step of a power-of-two-base radix population: d = (q[i] >> shift) & mask for
+// every neuron; the neurons with d != 0 go to ids (increasing) and float(d) to pay.
+// Returns how many (ids and pay need n + 16 entries).
+std::size_t radix_digit(const std::int32_t* q, std::size_t n, int shift, std::int32_t mask,
+                        std::int32_t* ids, float* pay);
+std::size_t radix_digit_ref(const std::int32_t* q, std::size_t n, int shift, std::int32_t mask,
+                            std::int32_t* ids, float* pay);
 std::size_t radix_fire_ref(const RadixFire& a);
 // Double-threshold step of a vector population (one row, a threshold per neuron; negative
 // spikes unconditional, negative_only_if_positive = false) that also writes its spikes as

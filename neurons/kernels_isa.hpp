@@ -27,6 +27,9 @@ extern const IsaTable<IfFireStepsFn> if_fire_steps_variants;
 extern const IsaTable<FiredIdsFn> fired_ids_variants;
 extern const IsaTable<QuantizeFloorFn> quantize_floor_variants;
 using RadixFireFn = std::size_t (*)(const RadixFire& a);
+using RadixDigitFn = std::size_t (*)(const std::int32_t* q, std::size_t n, int shift, std::int32_t mask,
+                                     std::int32_t* ids, float* pay);
+extern const IsaTable<RadixDigitFn> radix_digit_variants;
 extern const IsaTable<RadixFireFn> radix_fire_variants;
 using DtFirePlanesFn = std::size_t (*)(float* v, std::int32_t* count, const float* theta, std::size_t n,
                                        std::int32_t* ids, float* pay, std::uint64_t* xp, std::uint64_t* xn);

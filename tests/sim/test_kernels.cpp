@@ -523,6 +523,40 @@ TEST_CASE("sop_sum: every Isa variant equals the 64-bit sum of units x fan-out, 
   });
 }
 
+TEST_CASE("radix_digit: every Isa variant emits the literal digit of every neuron (bases 2 to 16, ragged lengths)") {
+  for_each_isa([](Isa isa) {
+    std::mt19937 rng(37);
+    for (int trial = 0; trial < 60; ++trial) {
+      const int bits = 1 + trial % 4, digits = 1 + static_cast<int>(rng() % 6);
+      const std::size_t n = static_cast<std::size_t>(rng() % 300);
+      const std::int32_t top = (1 << (bits * digits)) - 1;
+      std::vector<std::int32_t> q(n);
+      for (auto& x : q) x = rng() % 3 == 0 ? 0 : static_cast<std::int32_t>(rng() % static_cast<unsigned>(top + 1));
+      const int k = static_cast<int>(rng() % static_cast<unsigned>(digits));
+      const int shift = bits * (digits - 1 - k);
+      CAPTURE(n);
+      CAPTURE(bits);
+      CAPTURE(shift);
+      std::vector<std::int32_t> ide;
+      std::vector<float> paye;
+      for (std::size_t i = 0; i < n; ++i) {
+        std::int32_t d = q[i];
+        for (int j = 0; j < shift; ++j) d /= 2;
+        d %= 1 << bits;
+        if (d) ide.push_back(static_cast<std::int32_t>(i)), paye.push_back(static_cast<float>(d));
+      }
+      for (auto fn : {kernels::radix_digit_variants[isa], &kernels::radix_digit, &kernels::radix_digit_ref}) {
+        std::vector<std::int32_t> ids(n + 16, -1);
+        std::vector<float> pay(n + 16, -1.0f);
+        const std::size_t got = fn(q.data(), n, shift, (1 << bits) - 1, ids.data(), pay.data());
+        REQUIRE(got == ide.size());
+        CHECK(head(ids, got) == ide);
+        CHECK(std::vector<float>(pay.begin(), pay.begin() + static_cast<std::ptrdiff_t>(got)) == paye);
+      }
+    }
+  });
+}
+
 TEST_CASE("add_into: every Isa variant equals the scalar sum bitwise, ragged lengths") {
   for_each_isa([](Isa isa) {
     std::mt19937 rng(13);

@@ -91,8 +91,16 @@ void Simulator::radix_step(Worker& w, const PlanLayer& p, LayerState& s, int t) 
     if (k == p.radix_digits - 1) finish_radix(p, s, m, false);
   }
   const int e = t - p.emit_start;
-  if (e >= 0 && e < p.radix_digits && !silent_[li])
-    m.emit_digit(s.aux.data(), s.nz, e, w.rows.data(), w.pay.data(), emitter(s));
+  if (e >= 0 && e < p.radix_digits && !silent_[li]) {
+    const int bits = log2_base(p.radix_base);
+    if ((1 << bits) == p.radix_base) {  // every neuron's digit e, in one vectorized pass
+      const std::size_t n = kernels::radix_digit(s.aux.data(), s.aux.size(), bits * (p.radix_digits - 1 - e),
+                                                 p.radix_base - 1, w.rows.data(), w.pay.data());
+      s.train.push_n(w.rows.data(), w.pay.data(), n);
+    } else {
+      m.emit_digit(s.aux.data(), s.nz, e, w.rows.data(), w.pay.data(), emitter(s));
+    }
+  }
 }
 
 // The whole window at once: decode each input's K digits into n_j (in dense_in), then
