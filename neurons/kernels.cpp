@@ -331,7 +331,10 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
         k[j] = static_cast<std::int32_t>(std::min(std::max(x / a.theta[c], 0.0f), a.top));
         qr[c] = k[j];
         if (a.qf) a.qf[i] = static_cast<float>(k[j]);
-        if (a.ones_all) a.ones_all[i] = ones32(static_cast<std::uint32_t>(k[j]));
+        if (a.ones_all) {
+          a.ones_all[i] = ones32(static_cast<std::uint32_t>(k[j]));
+          if (a.ones_total) *a.ones_total += a.ones_all[i];
+        }
         any |= k[j];
       }
       if (!any) continue;
@@ -372,6 +375,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
                 m4 = _mm512_set1_epi32(0x0F0F0F0F), m8 = _mm512_set1_epi32(0x01010101);
   const auto ch = static_cast<std::size_t>(a.channels);
   std::size_t n = 0;
+  __m512i ones_lanes = _mm512_setzero_si512();  // 64-bit lane sums of the bit counts
   for (std::size_t r = 0; r < a.rows; ++r)
     for (std::size_t c = 0; c < ch; c += 16) {
       const std::size_t i = r * ch + c;
@@ -405,7 +409,11 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
         b = _mm512_and_si512(_mm512_add_epi32(b, _mm512_srli_epi32(b, 4)), m4);
         return _mm512_srli_epi32(_mm512_mullo_epi32(b, m8), 24);
       };
-      if (a.ones_all) _mm512_storeu_si512(a.ones_all + i, nzm ? bit_counts() : _mm512_setzero_si512());
+      if (a.ones_all) {
+        const __m512i b = nzm ? bit_counts() : _mm512_setzero_si512();
+        _mm512_storeu_si512(a.ones_all + i, b);
+        ones_lanes = _mm512_add_epi64(ones_lanes, _mm512_sad_epu8(b, _mm512_setzero_si512()));
+      }
       if (!nzm) continue;
       _mm512_storeu_si512(a.nz + n, _mm512_maskz_compress_epi32(nzm, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)))));
       if (Values) {
@@ -415,6 +423,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
       }
       n += static_cast<std::size_t>(__builtin_popcount(nzm));
     }
+  if (a.ones_total) *a.ones_total += static_cast<std::uint64_t>(_mm512_reduce_add_epi64(ones_lanes));
   return n;
 }
 
@@ -595,6 +604,7 @@ std::size_t radix_fire_ref(const RadixFire& a) {
     a.q[i] = static_cast<std::int32_t>(std::clamp(u, 0.0f, a.top));
     if (a.qf) a.qf[i] = static_cast<float>(a.q[i]);
     if (a.ones_all) a.ones_all[i] = static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(a.q[i])));
+    if (a.ones_all && a.ones_total) *a.ones_total += a.ones_all[i];
     if (a.q[i] == 0) continue;
     a.nz[n] = static_cast<std::int32_t>(i);
     if (a.qnz) {

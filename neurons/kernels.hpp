@@ -71,6 +71,8 @@ struct RadixFire {
   const float* bias = nullptr;
   // Nullable: the number of one bits of every neuron's q (0 where q = 0).
   std::uint32_t* ones_all = nullptr;
+  // Nullable (with ones_all): the sum of those bit counts is added to *ones_total.
+  std::uint64_t* ones_total = nullptr;
 };
 std::size_t radix_fire(const RadixFire& a);
 // One digit step of a power-of-two-base radix population: d = (q[i] >> shift) & mask for

@@ -453,13 +453,14 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
         std::vector<std::uint32_t> on(n + 16, 7u);
         std::vector<float> qf(n, -7.0f);
         std::vector<std::uint32_t> all(n, 7u);
+        std::uint64_t total = 5;  // added to
         const bool dense = trial % 3 != 1;
         const kernels::RadixFire a{vv.data(), drive && !per_channel ? d.data() : nullptr, scale, v0 ? z.data() : nullptr,
                                    th.data(), ch, rows, top, q.data(), nz.data(),
                                    values ? qnz.data() : nullptr, values ? pay.data() : nullptr,
                                    values && ones ? on.data() : nullptr, dense ? qf.data() : nullptr,
                                    trial % 4 != 3 ? rc.data() : nullptr, drive && per_channel ? bias.data() : nullptr,
-                                   dense ? all.data() : nullptr};
+                                   dense ? all.data() : nullptr, dense ? &total : nullptr};
         const std::size_t k = fn(a);
         CAPTURE(reference);
         CHECK(same_bits(vv, ve));
@@ -471,6 +472,11 @@ TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, cl
             for (std::uint32_t x = static_cast<std::uint32_t>(qe[i]); x; x >>= 1) b += x & 1u;
             CHECK(all[i] == b);
           }
+        if (dense) {
+          std::uint64_t sum = 5;
+          for (const std::uint32_t b : onese) sum += b;
+          CHECK(total == sum);
+        }
         REQUIRE(k == nze.size());
         CHECK(head(nz, k) == nze);
         if (values) {

@@ -53,8 +53,8 @@ void Simulator::level_values(Worker& w, LayerState& s) const {
 // silent population's spikes (the digit events it would have emitted) in the same pass.
 void Simulator::pop_values(const PlanLayer& p, LayerState& s, bool silent) const {
   const int bits = log2_base(p.radix_base);
-  const std::size_t n = s.nz.size();
-  s.val_ids.assign(s.nz.begin(), s.nz.end());
+  if (bits != 1) s.val_ids.assign(s.nz.begin(), s.nz.end());  // base 2: written there
+  const std::size_t n = s.val_ids.size();
   std::int32_t* __restrict mask = s.val_bits.data();
   std::uint32_t* __restrict units = s.val_units.data();
   if (bits != 1)
@@ -62,7 +62,7 @@ void Simulator::pop_values(const PlanLayer& p, LayerState& s, bool silent) const
   if (silent) {
     std::uint64_t events = 0;
     if (dense_units_[static_cast<std::size_t>(&p - plan_.data())])  // val_units is not kept
-      for (const std::uint32_t u : s.units_all) events += u;
+      events = s.ones_total;
     else
       for (std::size_t e = 0; e < n; ++e) events += units[e];
     s.spikes += events;
@@ -293,7 +293,12 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              bool values) const {
   const bool drive = !p.bias.empty() || analog_input(p);
   const std::size_t n = s.v.size();
-  s.nz.resize(n + 16);
+  // Base 2 with values: the nonzero ids go straight to val_ids (nz is not read after the
+  // window: digits are emitted from q, digit events counted from q).
+  const bool ids_are_values = values && log2_base(p.radix_base) == 1;
+  ScratchVec<std::int32_t>& ids = ids_are_values ? s.val_ids : s.nz;
+  if (ids_are_values) s.nz.clear();
+  ids.resize(n + 16);
   if (values) {
     s.val_bits.resize(n + 16);
     s.val_pay.resize(n + 16);
@@ -305,7 +310,7 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              static_cast<float>(m.scale()),  // B^K <= 2^24: exact
                              p.v0.empty() ? nullptr : p.v0.data(), p.threshold.data(), p.c,
                              p.size() / static_cast<std::size_t>(p.c),
-                             static_cast<float>(m.q_max()), s.aux.data(), s.nz.data(),
+                             static_cast<float>(m.q_max()), s.aux.data(), ids.data(),
                              values ? s.val_bits.data() : nullptr, values ? s.val_pay.data() : nullptr,
                              values && log2_base(p.radix_base) == 1 && !dense_units_[static_cast<std::size_t>(&p - plan_.data())]
                                  ? s.val_units.data()
@@ -315,9 +320,11 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                                  ? nullptr
                                  : recip_[static_cast<std::size_t>(&p - plan_.data())].data(),
                              drive && !per_neuron ? p.bias.data() : nullptr,
-                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? s.units_all.data() : nullptr};
+                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? s.units_all.data() : nullptr,
+                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? &s.ones_total : nullptr};
+  s.ones_total = 0;
   const std::size_t k = kernels::radix_fire(a);
-  s.nz.resize(k);
+  ids.resize(k);
   if (values) {
     s.val_bits.resize(k);
     s.val_pay.resize(k);

@@ -35,6 +35,7 @@ struct LayerState {
   AlignedFloats val;
   AlignedFloats qf;                // Simulator::gathered_: the window's values, dense (float(q))
   ScratchVec<std::uint32_t> units_all;  // Simulator::dense_units_: SOP units of every neuron
+  std::uint64_t ones_total = 0;         // ... and their sum
   SpikeTrain train;
   std::uint64_t sops = 0, spikes = 0, analog_macs = 0;  // this sample
   std::uint64_t total_sops = 0, total_spikes = 0, total_analog_macs = 0;
