@@ -327,7 +327,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
         float x = vr[c];
         if (Drive) x = x + a.scale * (a.drive ? a.drive[i] : a.bias[c]);
         if (V0) x = x + a.v0[i];
-        vr[c] = x;
+        vr[c] = a.clear_v ? 0.0f : x;
         k[j] = static_cast<std::int32_t>(std::min(std::max(x / a.theta[c], 0.0f), a.top));
         qr[c] = k[j];
         if (a.qf) a.qf[i] = static_cast<float>(k[j]);
@@ -382,7 +382,8 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
       __m512 x = _mm512_loadu_ps(a.v + i);
       if (Drive) x = _mm512_add_ps(x, _mm512_mul_ps(scale, _mm512_loadu_ps(a.drive ? a.drive + i : a.bias + c)));
       if (V0) x = _mm512_add_ps(x, _mm512_loadu_ps(a.v0 + i));
-      if (Drive || V0) _mm512_storeu_ps(a.v + i, x);
+      if (a.clear_v) _mm512_storeu_ps(a.v + i, _mm512_setzero_ps());
+      else if (Drive || V0) _mm512_storeu_ps(a.v + i, x);
       // x / theta, or x * (1 / theta) where both have the same floor: the two are within
       // 3.01 ulp of each other (relative error of the reciprocal, the product and the
       // quotient's rounding), so they floor alike unless x * recip lies within that of an
@@ -601,6 +602,7 @@ std::size_t radix_fire_ref(const RadixFire& a) {
     else if (a.bias) a.v[i] = a.v[i] + a.scale * a.bias[i % ch];
     if (a.v0) a.v[i] = a.v[i] + a.v0[i];
     const float u = std::floor(a.v[i] / a.theta[i % ch]);
+    if (a.clear_v) a.v[i] = 0.0f;
     a.q[i] = static_cast<std::int32_t>(std::clamp(u, 0.0f, a.top));
     if (a.qf) a.qf[i] = static_cast<float>(a.q[i]);
     if (a.ones_all) a.ones_all[i] = static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(a.q[i])));

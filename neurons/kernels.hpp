@@ -73,6 +73,9 @@ struct RadixFire {
   std::uint32_t* ones_all = nullptr;
   // Nullable (with ones_all): the sum of those bit counts is added to *ones_total.
   std::uint64_t* ones_total = nullptr;
+  // Store 0 instead of the potential (it is not read after the window; the next sample
+  // then finds the zero it starts from).
+  bool clear_v = false;
 };
 std::size_t radix_fire(const RadixFire& a);
 // One digit step of a power-of-two-base radix population: d = (q[i] >> shift) & mask for

@@ -321,7 +321,8 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                                  : recip_[static_cast<std::size_t>(&p - plan_.data())].data(),
                              drive && !per_neuron ? p.bias.data() : nullptr,
                              dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? s.units_all.data() : nullptr,
-                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? &s.ones_total : nullptr};
+                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? &s.ones_total : nullptr,
+                             self_clean_[static_cast<std::size_t>(&p - plan_.data())]};
   s.ones_total = 0;
   const std::size_t k = kernels::radix_fire(a);
   ids.resize(k);

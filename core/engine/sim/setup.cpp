@@ -29,6 +29,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   dense_.assign(n, false);
   gathered_.assign(n, false);
   dense_units_.assign(n, false);
+  self_clean_.assign(n, false);
   into_.assign(n, -1);
   recip_.assign(n, {});
   for (std::size_t l = 0; l < n; ++l) {
@@ -68,6 +69,9 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     train[l] = need || !read || p.analog;
     silent_[l] = !train[l];
   }
+  for (std::size_t l = 1; l < n; ++l)
+    self_clean_[l] = net.is_radix() && net.options().radix_fold && plan_[l].model &&
+                     std::holds_alternative<neurons::Radix>(*plan_[l].model) && !plan_[l].analog;
   for (std::size_t l = 1; l < n; ++l)
     dense_units_[l] = feeds_[l] && !spike_sops_ && plan_[l].neuron == NeuronKind::Radix &&
                       std::holds_alternative<neurons::Radix>(*plan_[l].model) &&
@@ -198,13 +202,13 @@ void Simulator::begin(Worker& w, std::span<const float> x, std::size_t index) co
   for (std::size_t l = 1; l < plan_.size(); ++l) {
     const PlanLayer& p = plan_[l];
     LayerState& s = w.layers[l];
-    if (!s.v.empty()) {
+    if (!s.v.empty() && !self_clean_[l]) {
       if (p.v0.empty() || net_.is_radix())
         std::fill(s.v.begin(), s.v.end(), 0.0f);
       else
         std::copy(p.v0.begin(), p.v0.end(), s.v.begin());
     }
-    std::fill(s.aux.begin(), s.aux.end(), 0);
+    if (!self_clean_[l]) std::fill(s.aux.begin(), s.aux.end(), 0);
     std::fill(s.acc.begin(), s.acc.end(), 0.0f);
     s.train.clear(steps_);
     s.mult.clear();

@@ -76,6 +76,9 @@ class Simulator {
   // keeps every neuron's SOP units (the one bits of q) densely, so its readers count
   // their SOPs as one dense product with their fan-out (its sparse val_units are not kept).
   std::vector<bool> dense_units_;
+  // self_clean_ - a radix population of a value-link run: its window end leaves its
+  // potentials at 0 and writes every q, so begin() does not reset either.
+  std::vector<bool> self_clean_;
   // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
   // float (the window-end kernel may multiply where that gives the quotient's floor).
   std::vector<std::vector<float>> recip_;
