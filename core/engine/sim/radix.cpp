@@ -185,6 +185,12 @@ void Simulator::radix_fold_values(Worker& w, const PlanLayer& p, LayerState& s) 
       s.sops += value_sops(p, p.inputs[j], src);
     }
     if (into_[static_cast<std::size_t>(p.inputs[j])] >= 0) continue;  // already in s.v
+    if (late_[static_cast<std::size_t>(p.inputs[j])]) {  // its one-to-one op, on its input's values
+      const auto l = static_cast<std::size_t>(p.inputs[j]);
+      const LayerState& x = w.layers[static_cast<std::size_t>(plan_[l].inputs.front())];
+      integrate(w, plan_[l], w.layers[l], 0, x.val_ids, x.val_pay, s.v.data(), false);
+      continue;
+    }
     if (dense_[static_cast<std::size_t>(p.inputs[j])])  // an Add reads a current densely
       kernels::add_into(s.v.data(), src.val.data(), s.v.size());
     else
@@ -200,6 +206,10 @@ void Simulator::value_route(Worker& w, const PlanLayer& p, LayerState& s) const 
   const auto li = static_cast<std::size_t>(&p - plan_.data());
   const bool synapse = p.kernel == KernelKind::Dense || p.kernel == KernelKind::Conv2D ||
                        p.kernel == KernelKind::Affine;
+  if (late_[li]) {  // applied by its reader; only its SOPs here
+    if (synapse && silent_[li]) s.sops += value_sops(p, p.inputs.front(), w.layers[static_cast<std::size_t>(p.inputs.front())]);
+    return;
+  }
   float* const out = into_[li] >= 0 ? w.layers[static_cast<std::size_t>(into_[li])].v.data() : s.val.data();
   if (into_[li] < 0) std::fill(s.val.begin(), s.val.end(), 0.0f);
   if (p.kernel == KernelKind::MaxPool2DRadix) {

@@ -30,6 +30,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   gathered_.assign(n, false);
   dense_units_.assign(n, false);
   self_clean_.assign(n, false);
+  late_.assign(n, false);
   into_.assign(n, -1);
   recip_.assign(n, {});
   for (std::size_t l = 0; l < n; ++l) {
@@ -90,6 +91,18 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
       into_[l] = static_cast<int>(r);
       break;
     }
+  }
+  for (std::size_t l = 1; l < n; ++l) {
+    const PlanLayer& p = plan_[l];
+    if (!dense_[l] || into_[l] >= 0 || p.inputs.size() != 1 || links[l].counted ||
+        (p.kernel != KernelKind::Identity && p.kernel != KernelKind::Affine))
+      continue;
+    const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs.front())];
+    if (in.size() != p.size() || !feeds_[static_cast<std::size_t>(p.inputs.front())]) continue;
+    int readers = 0;
+    for (std::size_t q = l + 1; q < n; ++q)
+      readers += static_cast<int>(std::count(plan_[q].inputs.begin(), plan_[q].inputs.end(), static_cast<int>(l)));
+    late_[l] = readers == 1;
   }
   // Values a dense Conv2D / Dense kernel may read: kept densely by their producer (a radix
   // population or the encoder's levels), so the kernel does not rebuild them from events.

@@ -79,6 +79,10 @@ class Simulator {
   // self_clean_ - a radix population of a value-link run: its window end leaves its
   // potentials at 0 and writes every q, so begin() does not reset either.
   std::vector<bool> self_clean_;
+  // late_ - a one-to-one synapse (Identity, Affine) on one input whose one reader is an
+  // Add population: the Add applies it to its input's values when it folds (one term per
+  // neuron, v + x*s as v + (0 + x*s)); its own window only counts its SOPs.
+  std::vector<bool> late_;
   // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
   // float (the window-end kernel may multiply where that gives the quotient's floor).
   std::vector<std::vector<float>> recip_;
