@@ -341,7 +341,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
       for (std::size_t j = 0; j < m; ++j) {
         a.nz[n] = static_cast<std::int32_t>(r * ch + c0 + j);
         if (Values) {
-          a.qnz[n] = k[j];
+          if (a.qnz) a.qnz[n] = k[j];
           a.pay[n] = static_cast<float>(k[j]);
           if (a.ones) a.ones[n] = ones32(static_cast<std::uint32_t>(k[j]));
         }
@@ -353,7 +353,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
 }
 
 __attribute__((always_inline)) inline std::size_t radix_fire_dispatch(const RadixFire& a) {
-  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
+  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.pay != nullptr;
   if (values) {
     if (d) return v0 ? radix_fire_body<true, true, true>(a) : radix_fire_body<true, false, true>(a);
     return v0 ? radix_fire_body<false, true, true>(a) : radix_fire_body<false, false, true>(a);
@@ -418,7 +418,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
       if (!nzm) continue;
       _mm512_storeu_si512(a.nz + n, _mm512_maskz_compress_epi32(nzm, _mm512_add_epi32(lanes, _mm512_set1_epi32(static_cast<std::int32_t>(i)))));
       if (Values) {
-        _mm512_storeu_si512(a.qnz + n, _mm512_maskz_compress_epi32(nzm, k));
+        if (a.qnz) _mm512_storeu_si512(a.qnz + n, _mm512_maskz_compress_epi32(nzm, k));
         _mm512_storeu_ps(a.pay + n, _mm512_maskz_compress_ps(nzm, _mm512_cvtepi32_ps(k)));
         if (a.ones) _mm512_storeu_si512(a.ones + n, _mm512_maskz_compress_epi32(nzm, bit_counts()));
       }
@@ -430,7 +430,7 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
 
 BRISK_TARGET_AVX512 std::size_t radix_fire_avx512(const RadixFire& a) {
   if (a.channels % 16 != 0) return radix_fire_dispatch(a);
-  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.qnz != nullptr;
+  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.pay != nullptr;
   if (values) {
     if (d) return v0 ? radix_fire_avx512_body<true, true, true>(a) : radix_fire_avx512_body<true, false, true>(a);
     return v0 ? radix_fire_avx512_body<false, true, true>(a) : radix_fire_avx512_body<false, false, true>(a);
@@ -609,8 +609,8 @@ std::size_t radix_fire_ref(const RadixFire& a) {
     if (a.ones_all && a.ones_total) *a.ones_total += a.ones_all[i];
     if (a.q[i] == 0) continue;
     a.nz[n] = static_cast<std::int32_t>(i);
-    if (a.qnz) {
-      a.qnz[n] = a.q[i];
+    if (a.pay) {
+      if (a.qnz) a.qnz[n] = a.q[i];
       a.pay[n] = static_cast<float>(a.q[i]);
       if (a.ones) a.ones[n] = static_cast<std::uint32_t>(__builtin_popcount(static_cast<unsigned>(a.q[i])));
     }

@@ -43,8 +43,9 @@ void quantize_floor(const float* v, const float* theta, int channels, std::size_
 // quantize_floor and the nonzero scan): per neuron, v += scale * drive[i] (drive not null;
 // else v += scale * bias[c] when bias is not null),
 // then v += v0[i] (v0 not null), v is stored, q[i] = clip(floor(v / theta[c]), 0, top);
-// the neurons with q != 0 go to nz (increasing) and, when qnz is not null, their q to qnz,
-// float(q) to pay and, when ones is not null, the number of one bits of q to ones; when
+// the neurons with q != 0 go to nz (increasing) and, when pay is not null, float(q) to
+// pay, their q to qnz (when not null) and, when ones is not null, the number of one bits
+// of q to ones; when
 // qf is not null, float(q) of every neuron to qf (rows * channels entries).
 // Returns how many; every output array needs rows * channels + 16 entries.
 struct RadixFire {
@@ -58,8 +59,8 @@ struct RadixFire {
   float top;            // B^K - 1
   std::int32_t* q;
   std::int32_t* nz;
-  std::int32_t* qnz;    // nullable: with pay (and ones)
-  float* pay;
+  std::int32_t* qnz;    // nullable
+  float* pay;           // nullable: with qnz and ones
   std::uint32_t* ones;  // nullable
   float* qf = nullptr;  // nullable: float(q) of every neuron (a dense copy of q)
   // Nullable: per channel fl(1 / theta[c]), every theta and reciprocal a normal float.

@@ -321,7 +321,8 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              p.v0.empty() ? nullptr : p.v0.data(), p.threshold.data(), p.c,
                              p.size() / static_cast<std::size_t>(p.c),
                              static_cast<float>(m.q_max()), s.aux.data(), ids.data(),
-                             values ? s.val_bits.data() : nullptr, values ? s.val_pay.data() : nullptr,
+                             values && masks_[static_cast<std::size_t>(&p - plan_.data())] ? s.val_bits.data() : nullptr,
+                             values ? s.val_pay.data() : nullptr,
                              values && log2_base(p.radix_base) == 1 && !dense_units_[static_cast<std::size_t>(&p - plan_.data())]
                                  ? s.val_units.data()
                                  : nullptr,

@@ -31,6 +31,7 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
   dense_units_.assign(n, false);
   self_clean_.assign(n, false);
   late_.assign(n, false);
+  masks_.assign(n, true);
   into_.assign(n, -1);
   recip_.assign(n, {});
   for (std::size_t l = 0; l < n; ++l) {
@@ -104,6 +105,16 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
       readers += static_cast<int>(std::count(plan_[q].inputs.begin(), plan_[q].inputs.end(), static_cast<int>(l)));
     late_[l] = readers == 1;
   }
+  for (std::size_t l = 1; l < n; ++l) {
+    const PlanLayer& p = plan_[l];
+    if (p.neuron != NeuronKind::Radix || spike_sops_ || log2_base(p.radix_base) != 1) continue;
+    bool read = false;
+    for (std::size_t r = l + 1; r < n; ++r)
+      if (!plan_[r].model && reads_[r] && links[r].counted &&
+          std::count(plan_[r].inputs.begin(), plan_[r].inputs.end(), static_cast<int>(l)) > 0)
+        read = true;
+    masks_[l] = read;
+  }
   // Values a dense Conv2D / Dense kernel may read: kept densely by their producer (a radix
   // population or the encoder's levels), so the kernel does not rebuild them from events.
   if (o.kernel != KernelPolicy::Sparse)
@@ -112,8 +123,9 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
       for (std::size_t r = l + 1; r < n && !gathered_[l]; ++r)
         for (int j : plan_[r].inputs)
           if (static_cast<std::size_t>(j) == l && reads_[r] &&
-              (plan_[r].kernel == KernelKind::Conv2D || plan_[r].kernel == KernelKind::Dense))
-            gathered_[l] = true;
+              (plan_[r].kernel == KernelKind::Conv2D || plan_[r].kernel == KernelKind::Dense) &&
+              (o.kernel == KernelPolicy::Dense || plan_[r].dense_above >= 0.0f))
+            gathered_[l] = true;  // (a reader without it still gathers, from events)
     }
   // What step() does for a silent layer under radix_fold: a radix population only acts at
   // its window's last step (it emits nothing), a layer without neurons only computes its

@@ -83,6 +83,10 @@ class Simulator {
   // Add population: the Add applies it to its input's values when it folds (one term per
   // neuron, v + x*s as v + (0 + x*s)); its own window only counts its SOPs.
   std::vector<bool> late_;
+  // masks_ - a radix population feeding values whose events' digit masks (val_bits) are
+  // read: by a counted layer without neurons, for digit counts of bases above 2, or under
+  // SopConvention::Spikes.
+  std::vector<bool> masks_;
   // Per radix population: fl(1 / theta[c]) when every theta and reciprocal is a normal
   // float (the window-end kernel may multiply where that gives the quotient's floor).
   std::vector<std::vector<float>> recip_;
