@@ -147,7 +147,8 @@ def main():
     ap.add_argument("--force", action="store_true", help="replace an existing --out")
     ap.add_argument("-T", "--steps", type=int, default=4, help="spike-train length trained")
     ap.add_argument("--loss-steps", default=None,
-                    help="comma list of prefix lengths whose losses are summed (default: T)")
+                    help="comma list of prefix lengths whose losses are summed (default: T); "
+                         "a length listed twice counts twice (4,4,8 weighs T = 4 double)")
     ap.add_argument("--epochs", type=float, default=1.0, help="passes over the training set")
     ap.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (Adam, one-cycle)")
     ap.add_argument("--batch", type=int, default=64)
@@ -168,7 +169,7 @@ def main():
     if steps < 1:
         raise SystemExit(f"-T: {steps}: the spike train needs at least one step")
     try:
-        loss_steps = sorted({int(s) for s in (args.loss_steps or str(steps)).split(",")})
+        loss_steps = sorted(int(s) for s in (args.loss_steps or str(steps)).split(","))
     except ValueError:
         raise SystemExit(f"--loss-steps: {args.loss_steps}: expected a comma list of integers")
     if loss_steps[0] < 1 or loss_steps[-1] > steps:
