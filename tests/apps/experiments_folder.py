@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import time
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 MODEL = "models/fmnist_cnn.h5"
-ARGS = [MODEL, "--data", "fashion-mnist", "--samples", "1000", "--calib-samples", "100", "--calib-data", "fashion-mnist:test",
+ARGS = [MODEL, "--data", "fashion-mnist", "--samples", "4000", "--calib-samples", "100", "--calib-data", "fashion-mnist:test",
         "--methods", "rate,radix", "--stages", "none", "--timesteps-list", "2,4,8", "--threads", "2"]
 TIMES = {"convert_seconds", "run_seconds"}
 
@@ -43,9 +44,12 @@ def sweep(out, *extra, interrupt=None):
     for line in p.stdout:
         lines.append(line)
         if "convert" in line and " run " in line:  # a configuration just finished
-            # Into the next configuration (its conversion alone takes longer), so that it
-            # is the engine's check between batches that has to stop it.
-            time.sleep(0.2)
+            # Into the next configuration's run (T = 4 after T = 2: about twice the run
+            # time, after a conversion like this one's), so that it is the engine's check
+            # between batches that has to stop it: the first one's conversion time and half
+            # its run time, measured here, not assumed.
+            m = re.search(r"convert ([0-9.]+) s, run ([0-9.]+) s", line)
+            time.sleep(float(m.group(1)) + 0.5 * float(m.group(2)) if m else 0.2)
             p.send_signal(interrupt)
             break
     out_rest, err = p.communicate(timeout=300)
