@@ -26,7 +26,7 @@ import time
 
 BRISK, WORK = sys.argv[1], sys.argv[2]
 MODEL = "models/fmnist_cnn.h5"
-ARGS = [MODEL, "--data", "fashion-mnist", "--samples", "4000", "--calib-samples", "100", "--calib-data", "fashion-mnist:test",
+ARGS = [MODEL, "--data", "fashion-mnist", "--samples", "2000", "--calib-samples", "100", "--calib-data", "fashion-mnist:test",
         "--methods", "rate,radix", "--stages", "none", "--timesteps-list", "2,4,8", "--threads", "2"]
 TIMES = {"convert_seconds", "run_seconds"}
 
