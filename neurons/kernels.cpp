@@ -1,13 +1,16 @@
 // Population kernels of the neuron models: threshold scans, the fused integrate-and-fire
-// step, the whole-window IF pass and the radix quantizer (declared in neurons/kernels.hpp).
+// step, the whole-window IF pass and the radix window end and digit steps (declared in
+// neurons/kernels.hpp).
 #include <brisk/neurons/kernels.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include <brisk/core/base/intrinsics.hpp>
 
+#include <brisk/core/base/bits.hpp>
 #include <brisk/core/base/isa.hpp>
 #include <brisk/neurons/kernels_isa.hpp>
 
@@ -289,27 +292,8 @@ __attribute__((always_inline)) inline std::size_t fired_ids_body(const std::uint
   return n;
 }
 
-__attribute__((always_inline)) inline void quantize_floor_body(const float* v, const float* theta,
-                                                               int channels, std::size_t rows,
-                                                               float top, std::int32_t* q) {
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* vr = v + r * static_cast<std::size_t>(channels);
-    std::int32_t* qr = q + r * static_cast<std::size_t>(channels);
-    // Clamping first makes the truncating conversion a floor (no libm call per neuron).
-    for (int c = 0; c < channels; ++c)
-      qr[c] = static_cast<std::int32_t>(std::min(std::max(vr[c] / theta[c], 0.0f), top));
-  }
-}
-
 // Radix end of window, fused (see radix_fire in neurons/kernels.hpp). The same float
-// operations as radix_fire_ref; the one-bit count is spelled out (the baseline x86-64
-// target has no popcnt instruction).
-__attribute__((always_inline)) inline std::uint32_t ones32(std::uint32_t x) {
-  x = x - ((x >> 1) & 0x55555555u);
-  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-  x = (x + (x >> 4)) & 0x0F0F0F0Fu;
-  return (x * 0x01010101u) >> 24;
-}
+// operations as radix_fire_ref.
 
 template <bool Drive, bool V0, bool Values>
 __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFire& a) {
@@ -332,7 +316,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
         qr[c] = k[j];
         if (a.qf) a.qf[i] = static_cast<float>(k[j]);
         if (a.ones_all) {
-          a.ones_all[i] = ones32(static_cast<std::uint32_t>(k[j]));
+          a.ones_all[i] = brisk::ones32(static_cast<std::uint32_t>(k[j]));
           if (a.ones_total) *a.ones_total += a.ones_all[i];
         }
         any |= k[j];
@@ -343,7 +327,7 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
         if (Values) {
           if (a.qnz) a.qnz[n] = k[j];
           a.pay[n] = static_cast<float>(k[j]);
-          if (a.ones) a.ones[n] = ones32(static_cast<std::uint32_t>(k[j]));
+          if (a.ones) a.ones[n] = brisk::ones32(static_cast<std::uint32_t>(k[j]));
         }
         n += static_cast<std::size_t>(k[j] != 0);
       }
@@ -352,14 +336,20 @@ __attribute__((always_inline)) inline std::size_t radix_fire_body(const RadixFir
   return n;
 }
 
+// Calls body(Drive, V0, Values) with the three flags of `a` as compile-time constants.
+template <class Body>
+__attribute__((always_inline)) inline std::size_t with_radix_fire_flags(const RadixFire& a, Body body) {
+  const auto values = [&](auto d, auto v0) {
+    return a.pay ? body(d, v0, std::true_type{}) : body(d, v0, std::false_type{});
+  };
+  const auto v0 = [&](auto d) { return a.v0 ? values(d, std::true_type{}) : values(d, std::false_type{}); };
+  return a.drive || a.bias ? v0(std::true_type{}) : v0(std::false_type{});
+}
+
 __attribute__((always_inline)) inline std::size_t radix_fire_dispatch(const RadixFire& a) {
-  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.pay != nullptr;
-  if (values) {
-    if (d) return v0 ? radix_fire_body<true, true, true>(a) : radix_fire_body<true, false, true>(a);
-    return v0 ? radix_fire_body<false, true, true>(a) : radix_fire_body<false, false, true>(a);
-  }
-  if (d) return v0 ? radix_fire_body<true, true, false>(a) : radix_fire_body<true, false, false>(a);
-  return v0 ? radix_fire_body<false, true, false>(a) : radix_fire_body<false, false, false>(a);
+  return with_radix_fire_flags(a, [&](auto d, auto v0, auto values) {
+    return radix_fire_body<decltype(d)::value, decltype(v0)::value, decltype(values)::value>(a);
+  });
 }
 
 #if BRISK_ISA_VARIANTS
@@ -430,13 +420,9 @@ BRISK_TARGET_AVX512 __attribute__((always_inline)) inline std::size_t radix_fire
 
 BRISK_TARGET_AVX512 std::size_t radix_fire_avx512(const RadixFire& a) {
   if (a.channels % 16 != 0) return radix_fire_dispatch(a);
-  const bool d = a.drive != nullptr || a.bias != nullptr, v0 = a.v0 != nullptr, values = a.pay != nullptr;
-  if (values) {
-    if (d) return v0 ? radix_fire_avx512_body<true, true, true>(a) : radix_fire_avx512_body<true, false, true>(a);
-    return v0 ? radix_fire_avx512_body<false, true, true>(a) : radix_fire_avx512_body<false, false, true>(a);
-  }
-  if (d) return v0 ? radix_fire_avx512_body<true, true, false>(a) : radix_fire_avx512_body<true, false, false>(a);
-  return v0 ? radix_fire_avx512_body<false, true, false>(a) : radix_fire_avx512_body<false, false, false>(a);
+  return with_radix_fire_flags(a, [&](auto d, auto v0, auto values) BRISK_TARGET_AVX512 {
+    return radix_fire_avx512_body<decltype(d)::value, decltype(v0)::value, decltype(values)::value>(a);
+  });
 }
 #endif
 
@@ -508,10 +494,6 @@ BRISK_TARGET_AVX512 std::size_t radix_digit_avx512(const std::int32_t* q, std::s
                                       std::size_t rows, std::int32_t* out) {                    \
     return fired_ids_body(fired, channels, rows, out);                                          \
   }                                                                                             \
-  ATTR void quantize_floor_##SUFFIX(const float* v, const float* theta, int channels,           \
-                                    std::size_t rows, float top, std::int32_t* q) {             \
-    quantize_floor_body(v, theta, channels, rows, top, q);                                      \
-  }                                                                                             \
   ATTR std::size_t radix_fire_##SUFFIX(const RadixFire& a) { return radix_fire_dispatch(a); }   \
   ATTR std::size_t radix_digit_##SUFFIX(const std::int32_t* q, std::size_t n, int shift,          \
                                         std::int32_t mask, std::int32_t* ids, float* pay) {       \
@@ -521,11 +503,6 @@ BRISK_TARGET_AVX512 std::size_t radix_digit_avx512(const std::int32_t* q, std::s
 BRISK_GENERIC_VARIANTS(, baseline)
 #if BRISK_ISA_VARIANTS
 BRISK_GENERIC_VARIANTS(BRISK_TARGET_AVX2, avx2)
-// No hand-written AVX-512 quantizer: the generic body, compiled for AVX-512.
-BRISK_TARGET_AVX512 void quantize_floor_avx512(const float* v, const float* theta, int channels,
-                                               std::size_t rows, float top, std::int32_t* q) {
-  quantize_floor_body(v, theta, channels, rows, top, q);
-}
 #endif
 #undef BRISK_GENERIC_VARIANTS
 
@@ -539,8 +516,6 @@ const IsaTable<IfFireStepsFn> if_fire_steps_variants =
     BRISK_ISA_TABLE(if_fire_steps_baseline, if_fire_steps_avx2, if_fire_steps_avx512);
 const IsaTable<FiredIdsFn> fired_ids_variants =
     BRISK_ISA_TABLE(fired_ids_baseline, fired_ids_avx2, fired_ids_avx512);
-const IsaTable<QuantizeFloorFn> quantize_floor_variants =
-    BRISK_ISA_TABLE(quantize_floor_baseline, quantize_floor_avx2, quantize_floor_avx512);
 const IsaTable<RadixFireFn> radix_fire_variants =
     BRISK_ISA_TABLE(radix_fire_baseline, radix_fire_avx2, radix_fire_avx512);
 const IsaTable<RadixDigitFn> radix_digit_variants =
@@ -619,10 +594,5 @@ std::size_t radix_fire_ref(const RadixFire& a) {
   return n;
 }
 
-void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
-                    float top, std::int32_t* q) {
-  static const QuantizeFloorFn best = quantize_floor_variants.best();
-  best(v, theta, channels, rows, top, q);
-}
 
 }  // namespace brisk::kernels

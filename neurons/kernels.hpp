@@ -35,12 +35,8 @@ void if_fire_steps_ref(float* v, const float* drive, const float* theta, int cha
 // returns how many (out needs rows * channels + 16 entries).
 std::size_t fired_ids(const std::uint16_t* fired, int channels, std::size_t rows,
                       std::int32_t* out);
-// Radix output: q = clip(floor(v / theta[c]), 0, top) over rows of `channels` neurons
-// (top is an integer).
-void quantize_floor(const float* v, const float* theta, int channels, std::size_t rows,
-                    float top, std::int32_t* q);
-// Radix end of window in one pass (the fused form of v += scale * drive, v += v0,
-// quantize_floor and the nonzero scan): per neuron, v += scale * drive[i] (drive not null;
+// Radix end of window in one pass (v += scale * drive, v += v0, the quantizer
+// q = clip(floor(v / theta[c]), 0, top) for an integer top, and the nonzero scan): per neuron, v += scale * drive[i] (drive not null;
 // else v += scale * bias[c] when bias is not null),
 // then v += v0[i] (v0 not null), v is stored, q[i] = clip(floor(v / theta[c]), 0, top);
 // the neurons with q != 0 go to nz (increasing) and, when pay is not null, float(q) to

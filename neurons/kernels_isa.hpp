@@ -18,14 +18,11 @@ using IfFireStepsFn = void (*)(float* v, const float* drive, const float* theta,
                                std::size_t rows, bool to_zero, int steps, std::uint16_t* fired);
 using FiredIdsFn = std::size_t (*)(const std::uint16_t* fired, int channels, std::size_t rows,
                                    std::int32_t* out);
-using QuantizeFloorFn = void (*)(const float* v, const float* theta, int channels,
-                                 std::size_t rows, float top, std::int32_t* q);
 
 extern const IsaTable<AtThresholdFn> at_threshold_variants;
 extern const IsaTable<IfFireFn> if_fire_variants;
 extern const IsaTable<IfFireStepsFn> if_fire_steps_variants;
 extern const IsaTable<FiredIdsFn> fired_ids_variants;
-extern const IsaTable<QuantizeFloorFn> quantize_floor_variants;
 using RadixFireFn = std::size_t (*)(const RadixFire& a);
 using RadixDigitFn = std::size_t (*)(const std::int32_t* q, std::size_t n, int shift, std::int32_t mask,
                                      std::int32_t* ids, float* pay);

@@ -10,9 +10,7 @@
 #include <cstdint>
 #include <span>
 
-#include <brisk/neurons/kernels.hpp>
 #include <brisk/neurons/neuron.hpp>
-#include <brisk/neurons/population.hpp>
 
 namespace brisk::neurons {
 
@@ -34,11 +32,8 @@ struct Radix {
     const float b = static_cast<float>(base);
     for (float& x : v) x *= b;
   }
-  // End of window: pop.v holds U_K (+ B^K*bias + V0 added by the engine); q into pop.aux.
-  void quantize(const Population& pop) const {
-    kernels::quantize_floor(pop.v, pop.theta, pop.channels, pop.rows,
-                            static_cast<float>(q_max()), pop.aux);
-  }
+  // End of window: U_K + B^K*bias + V0, then q = clip(floor(. / theta), 0, q_max()) per
+  // neuron, computed by the engine in one pass with the nonzero scan (kernels::radix_fire).
   // Emits digit `k` (0 = most significant) of the neurons listed in `nz` (those with
   // q != 0, in increasing order) whose digit is not 0. Power-of-two bases (the usual 2 and
   // 4) use shifts; others divide. The compaction is branch-free: `ids`/`pay` are scratch

@@ -369,32 +369,6 @@ TEST_CASE("nonzero_i32: every Isa variant, radix integers, sparse and dense, rag
   });
 }
 
-TEST_CASE("quantize_floor: every Isa variant equals clip(floor(v / theta), 0, top) exactly") {
-  for_each_isa([](Isa isa) {
-    std::mt19937 rng(18);
-    std::uniform_real_distribution<float> u(-2.0f, 300.0f);
-    for (int trial = 0; trial < 50; ++trial) {
-      const int ch = ragged_channels(rng, trial);
-      const std::size_t rows = 1 + rng() % 20, n = rows * static_cast<std::size_t>(ch);
-      const float top = static_cast<float>((1 << (1 + rng() % 8)) - 1);
-      CAPTURE(ch);
-      CAPTURE(rows);
-      CAPTURE(top);
-      std::vector<float> v(n), th(static_cast<std::size_t>(ch));
-      for (auto& x : v) x = rng() % 5 == 0 ? static_cast<float>(rng() % 40) : u(rng);
-      for (auto& x : th) x = 0.5f + 0.25f * static_cast<float>(rng() % 8);
-      std::vector<std::int32_t> expect(n), q(n, -7), qp(n, -7);
-      for (std::size_t i = 0; i < n; ++i)
-        expect[i] = static_cast<std::int32_t>(
-            std::clamp(std::floor(v[i] / th[i % static_cast<std::size_t>(ch)]), 0.0f, top));
-      kernels::quantize_floor_variants[isa](v.data(), th.data(), ch, rows, top, q.data());
-      kernels::quantize_floor(v.data(), th.data(), ch, rows, top, qp.data());
-      CHECK(q == expect);
-      CHECK(qp == expect);
-    }
-  });
-}
-
 TEST_CASE("radix_fire: every Isa variant equals the literal window end (adds, clip-floor, nonzero q, bit counts)") {
   for_each_isa([](Isa isa) {
     std::mt19937 rng(19);

@@ -162,7 +162,7 @@ std::uint64_t Simulator::value_sops(const PlanLayer& p, int l, const LayerState&
     const std::size_t n = src.units_all.size();
     std::uint64_t sum = 0;
     if (p.fanout.empty()) {
-      for (std::size_t i = 0; i < n; ++i) sum += u[i];
+      sum = src.ones_total;
     } else if (p.fanout.size() == n) {
       sum = kernels::sop_dot(u, p.fanout.data(), n);
     } else {
@@ -297,15 +297,17 @@ void Simulator::value_masks(Worker& w, const PlanLayer& p, LayerState& s) const 
 }
 
 // End of the window: U_K + B^K * (bias [+ analog current]) + V0, then q, and the nonzero
-// q in s.nz; with `values`, also their q, float(q) and (base 2) one-bit counts in
-// s.val_bits / val_pay / val_units (one fused pass).
+// q in s.nz; with `values`, also as value events (one fused pass; see the per-layer flags
+// for which of their masks, bit counts and dense copies are kept).
 void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::Radix& m,
                              bool values) const {
+  const auto li = static_cast<std::size_t>(&p - plan_.data());
   const bool drive = !p.bias.empty() || analog_input(p);
+  const bool base2 = log2_base(p.radix_base) == 1;
   const std::size_t n = s.v.size();
   // Base 2 with values: the nonzero ids go straight to val_ids (nz is not read after the
   // window: digits are emitted from q, digit events counted from q).
-  const bool ids_are_values = values && log2_base(p.radix_base) == 1;
+  const bool ids_are_values = values && base2;
   ScratchVec<std::int32_t>& ids = ids_are_values ? s.val_ids : s.nz;
   if (ids_are_values) s.nz.clear();
   ids.resize(n + 16);
@@ -321,19 +323,15 @@ void Simulator::finish_radix(const PlanLayer& p, LayerState& s, const neurons::R
                              p.v0.empty() ? nullptr : p.v0.data(), p.threshold.data(), p.c,
                              p.size() / static_cast<std::size_t>(p.c),
                              static_cast<float>(m.q_max()), s.aux.data(), ids.data(),
-                             values && masks_[static_cast<std::size_t>(&p - plan_.data())] ? s.val_bits.data() : nullptr,
+                             values && masks_[li] ? s.val_bits.data() : nullptr,
                              values ? s.val_pay.data() : nullptr,
-                             values && log2_base(p.radix_base) == 1 && !dense_units_[static_cast<std::size_t>(&p - plan_.data())]
-                                 ? s.val_units.data()
-                                 : nullptr,
-                             gathered_[static_cast<std::size_t>(&p - plan_.data())] ? s.qf.data() : nullptr,
-                             recip_[static_cast<std::size_t>(&p - plan_.data())].empty()
-                                 ? nullptr
-                                 : recip_[static_cast<std::size_t>(&p - plan_.data())].data(),
+                             values && base2 && !dense_units_[li] ? s.val_units.data() : nullptr,
+                             gathered_[li] ? s.qf.data() : nullptr,
+                             recip_[li].empty() ? nullptr : recip_[li].data(),
                              drive && !per_neuron ? p.bias.data() : nullptr,
-                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? s.units_all.data() : nullptr,
-                             dense_units_[static_cast<std::size_t>(&p - plan_.data())] ? &s.ones_total : nullptr,
-                             self_clean_[static_cast<std::size_t>(&p - plan_.data())]};
+                             dense_units_[li] ? s.units_all.data() : nullptr,
+                             dense_units_[li] ? &s.ones_total : nullptr,
+                             self_clean_[li]};
   s.ones_total = 0;
   const std::size_t k = kernels::radix_fire(a);
   ids.resize(k);

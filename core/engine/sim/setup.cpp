@@ -78,17 +78,17 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
     dense_units_[l] = feeds_[l] && !spike_sops_ && plan_[l].neuron == NeuronKind::Radix &&
                       std::holds_alternative<neurons::Radix>(*plan_[l].model) &&
                       log2_base(plan_[l].radix_base) == 1;
+  // The layers reading each layer (one entry per input slot).
+  std::vector<std::vector<std::size_t>> readers(n);
+  for (std::size_t r = 0; r < n; ++r)
+    for (int j : plan_[r].inputs) readers[static_cast<std::size_t>(j)].push_back(r);
   for (std::size_t r = 0; r < n; ++r) {
     const PlanLayer& a = plan_[r];
     if (!a.model || a.kernel != KernelKind::Add || !reads_[r]) continue;
     for (std::size_t j = 0; j < a.inputs.size() && (j == 0 || a.inputs.size() == 2); ++j) {
       const auto l = static_cast<std::size_t>(a.inputs[j]);
       if (!dense_[l] || plan_[l].kernel == KernelKind::MaxPool2DRadix) continue;
-      if (std::count(a.inputs.begin(), a.inputs.end(), a.inputs[j]) != 1) continue;
-      int readers = 0;
-      for (std::size_t q = l + 1; q < n; ++q)
-        readers += static_cast<int>(std::count(plan_[q].inputs.begin(), plan_[q].inputs.end(), static_cast<int>(l)));
-      if (readers != 1) continue;
+      if (readers[l].size() != 1) continue;  // (also: l is not a second input of the Add)
       into_[l] = static_cast<int>(r);
       break;
     }
@@ -100,32 +100,24 @@ Simulator::Simulator(const SpikingNetwork& net, const RunOptions& o,
       continue;
     const PlanLayer& in = plan_[static_cast<std::size_t>(p.inputs.front())];
     if (in.size() != p.size() || !feeds_[static_cast<std::size_t>(p.inputs.front())]) continue;
-    int readers = 0;
-    for (std::size_t q = l + 1; q < n; ++q)
-      readers += static_cast<int>(std::count(plan_[q].inputs.begin(), plan_[q].inputs.end(), static_cast<int>(l)));
-    late_[l] = readers == 1;
+    late_[l] = readers[l].size() == 1;
   }
   for (std::size_t l = 1; l < n; ++l) {
     const PlanLayer& p = plan_[l];
     if (p.neuron != NeuronKind::Radix || spike_sops_ || log2_base(p.radix_base) != 1) continue;
-    bool read = false;
-    for (std::size_t r = l + 1; r < n; ++r)
-      if (!plan_[r].model && reads_[r] && links[r].counted &&
-          std::count(plan_[r].inputs.begin(), plan_[r].inputs.end(), static_cast<int>(l)) > 0)
-        read = true;
-    masks_[l] = read;
+    masks_[l] = std::any_of(readers[l].begin(), readers[l].end(),
+                            [&](std::size_t r) { return !plan_[r].model && reads_[r] && links[r].counted; });
   }
   // Values a dense Conv2D / Dense kernel may read: kept densely by their producer (a radix
   // population or the encoder's levels), so the kernel does not rebuild them from events.
   if (o.kernel != KernelPolicy::Sparse)
     for (std::size_t l = 0; l < n; ++l) {
       if (!feeds_[l] || (l > 0 && plan_[l].neuron != NeuronKind::Radix)) continue;
-      for (std::size_t r = l + 1; r < n && !gathered_[l]; ++r)
-        for (int j : plan_[r].inputs)
-          if (static_cast<std::size_t>(j) == l && reads_[r] &&
-              (plan_[r].kernel == KernelKind::Conv2D || plan_[r].kernel == KernelKind::Dense) &&
-              (o.kernel == KernelPolicy::Dense || plan_[r].dense_above >= 0.0f))
-            gathered_[l] = true;  // (a reader without it still gathers, from events)
+      // (a reader without it still gathers, from events)
+      gathered_[l] = std::any_of(readers[l].begin(), readers[l].end(), [&](std::size_t r) {
+        return reads_[r] && (plan_[r].kernel == KernelKind::Conv2D || plan_[r].kernel == KernelKind::Dense) &&
+               (o.kernel == KernelPolicy::Dense || plan_[r].dense_above >= 0.0f);
+      });
     }
   // What step() does for a silent layer under radix_fold: a radix population only acts at
   // its window's last step (it emits nothing), a layer without neurons only computes its

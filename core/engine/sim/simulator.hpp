@@ -8,20 +8,15 @@
 #include <span>
 #include <vector>
 
+#include <brisk/core/base/bits.hpp>
 #include <brisk/core/engine/engine.hpp>
 #include <brisk/core/engine/sim/state.hpp>
 
 namespace brisk::sim {
 
-// Number of nonzero base-2^bits digits of x (x < 2^31). The bit count is spelled out: the
-// baseline x86-64 target has no popcnt instruction and std::popcount would call libgcc.
+// Number of nonzero base-2^bits digits of x (x < 2^31).
 inline int nonzero_digits(std::uint32_t x, int bits) {
-  if (bits == 1) {
-    x = x - ((x >> 1) & 0x55555555u);
-    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-    x = (x + (x >> 4)) & 0x0F0F0F0Fu;
-    return static_cast<int>((x * 0x01010101u) >> 24);
-  }
+  if (bits == 1) return static_cast<int>(ones32(x));
   int n = 0;
   for (; x != 0; x >>= bits) n += (x & ((1u << bits) - 1u)) != 0;
   return n;
