@@ -157,6 +157,10 @@ def main():
     ap.add_argument("--eval-steps", type=int, default=8, help="test accuracy at steps 1..N")
     ap.add_argument("--eval-samples", type=int, default=10000)
     ap.add_argument("--progress", type=int, default=50)
+    ap.add_argument("--average-from", type=float, default=None, metavar="F",
+                    help="write the mean of the weights seen every --average-every batches from "
+                         "fraction F of training on (Polyak/SWA averaging) instead of the last ones")
+    ap.add_argument("--average-every", type=int, default=20)
     args = ap.parse_args()
 
     if os.path.abspath(args.out) == os.path.abspath(args.model):
@@ -176,6 +180,10 @@ def main():
         raise SystemExit(f"--loss-steps: {args.loss_steps}: each step must be in 1..T (T = {steps})")
     if args.epochs < 0:
         raise SystemExit(f"--epochs: {args.epochs} is negative")
+    if args.average_from is not None and not 0 <= args.average_from < 1:
+        raise SystemExit(f"--average-from: {args.average_from}: expected a fraction in [0, 1)")
+    if args.average_every < 1:
+        raise SystemExit(f"--average-every: {args.average_every}: expected at least 1")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -204,6 +212,9 @@ def main():
     net.train()
     t0 = time.time()
     done, running = 0, 0.0
+    params = list(net.parameters())
+    average, averaged = None, 0
+    average_start = total_steps if args.average_from is None else int(args.average_from * total_steps)
     while done < total_steps:
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), args.batch):
@@ -221,18 +232,37 @@ def main():
                 for p in net.thresholds.values():
                     p.clamp_(min=1e-3)
             done += 1
+            if done > average_start and (done - average_start) % args.average_every == 0:
+                with torch.no_grad():
+                    if average is None:
+                        average = [p.detach().clone() for p in params]
+                    else:
+                        for a, p in zip(average, params):
+                            a.add_(p.detach() - a, alpha=1.0 / (averaged + 1))
+                averaged += 1
             running = 0.98 * running + 0.02 * loss.item() if done > 1 else loss.item()
             if args.progress and done % args.progress == 0:
                 log(f"  batch {done}/{total_steps}: loss {running:.4f}, {time.time() - t0:.0f} s")
     wall = time.time() - t0
     net.eval()
+    if average is not None:
+        acc = evaluate(net, state, xt, yt, args.eval_steps)
+        log("test accuracy of the last weights (PyTorch) at T = 1.." + str(args.eval_steps) + ": " +
+            ", ".join(f"{a:.2f}" for a in acc))
+        with torch.no_grad():
+            for a, p in zip(average, params):
+                p.copy_(a)
+        log(f"writing the mean of {averaged} weight snapshots (every {args.average_every} batches "
+            f"from batch {average_start})")
     acc = evaluate(net, state, xt, yt, args.eval_steps)
     log(f"training wall time {wall:.0f} s")
     log("test accuracy of the SNN (PyTorch) at T = 1.." + str(args.eval_steps) + ": " +
         ", ".join(f"{a:.2f}" for a in acc))
     note = (f"tools/finetune_snn.py -T {steps} --loss-steps {','.join(map(str, loss_steps))} "
-            f"--epochs {args.epochs} --lr {args.lr} --batch {args.batch} --seed {args.seed}; "
-            f"from {os.path.basename(args.model)}")
+            f"--epochs {args.epochs} --lr {args.lr} --batch {args.batch} --seed {args.seed}"
+            + (f" --average-from {args.average_from} --average-every {args.average_every}"
+               if args.average_from is not None else "")
+            + f"; from {os.path.basename(args.model)}")
     snn_acc = (f"rate/IF T = 1..{args.eval_steps} on {len(xt)} test images (PyTorch): " +
                ", ".join(f"{a:.2f}" for a in acc))
     write_model(net, args.model, args.out, note, snn_acc)

@@ -10,7 +10,10 @@
    accuracy the script printed for T = 4 (within one image per hundred: the two sum the
    convolutions in different float orders), and the IF SNN written in plain PyTorch in
    check_qcfs_snn.py (its own IF loop, not the script's) predicts the same classes as brisk.
-3. Bad use: an existing --out without --force and --out equal to the input are refused with
+3. Weight averaging (--average-from): with a single snapshot (the last batch) the file holds
+   exactly the weights a run without averaging writes; with two snapshots it holds their
+   mean, which differs from the last weights.
+4. Bad use: an existing --out without --force and --out equal to the input are refused with
    a one-line message and a non-zero exit, and leave the files as they were.
 """
 import hashlib
@@ -70,6 +73,38 @@ p = subprocess.run([py, os.path.join(HERE, "check_qcfs_snn.py"), brisk, out, "10
                     os.path.join(work, "torch_snn")], capture_output=True, text=True)
 if p.returncode != 0:
     fail(f"check_qcfs_snn.py on the fine-tuned file: {p.stdout}{p.stderr}")
+
+# Weight averaging.
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def arrays(path):
+    found = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: found.__setitem__(name, np.array(obj))
+                     if isinstance(obj, h5py.Dataset) and obj.dtype.kind == "f" else None)
+    return found
+
+
+six = f"{6 / 938:.6f}"  # 6 batches of 64
+plain, one, two = (os.path.join(work, n) for n in ("plain.h5", "avg1.h5", "avg2.h5"))
+finetune(plain, "--epochs", six)
+finetune(one, "--epochs", six, "--average-from", "0.5", "--average-every", "3")  # batch 6 only
+p2 = finetune(two, "--epochs", six, "--average-from", "0", "--average-every", "3")  # batches 3, 6
+if "mean of 2 weight snapshots" not in p2.stdout:
+    fail(f"--average-from 0 --average-every 3 over 6 batches: expected 2 snapshots:\n{p2.stdout}")
+a_plain, a_one, a_two = arrays(plain), arrays(one), arrays(two)
+if a_plain.keys() != a_one.keys() or not a_plain:
+    fail("the averaged file does not hold the same datasets")
+for k in a_plain:
+    if not np.array_equal(a_plain[k], a_one[k]):
+        fail(f"one snapshot: dataset {k} differs from the run without averaging")
+if all(np.array_equal(a_plain[k], a_two[k]) for k in a_plain):
+    fail("two snapshots: the written weights are the last ones, not their mean")
+p = finetune(os.path.join(work, "bad.h5"), "--average-from", "1.5", rc=1)
+if "--average-from" not in p.stderr or os.path.exists(os.path.join(work, "bad.h5")):
+    fail(f"--average-from 1.5: expected a one-line refusal and no file, got {p.stderr!r}")
 
 # Bad use: nothing is replaced.
 keep_out, keep_in = digest(out), digest(model)
