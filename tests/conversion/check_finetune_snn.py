@@ -97,11 +97,14 @@ if "mean of 2 weight snapshots" not in p2.stdout:
 a_plain, a_one, a_two = arrays(plain), arrays(one), arrays(two)
 if a_plain.keys() != a_one.keys() or not a_plain:
     fail("the averaged file does not hold the same datasets")
+# Same seed, same batches: equal up to float rounding (MKL's results may depend on buffer
+# alignment, so not bit for bit); the mean of two snapshots is far from the last weights.
 for k in a_plain:
-    if not np.array_equal(a_plain[k], a_one[k]):
+    if not np.allclose(a_plain[k], a_one[k], rtol=1e-4, atol=1e-6):
         fail(f"one snapshot: dataset {k} differs from the run without averaging")
-if all(np.array_equal(a_plain[k], a_two[k]) for k in a_plain):
-    fail("two snapshots: the written weights are the last ones, not their mean")
+gap = max(float(np.max(np.abs(a_plain[k] - a_two[k]))) for k in a_plain)
+if gap < 1e-4:
+    fail(f"two snapshots: the written weights are the last ones, not their mean (max diff {gap:g})")
 p = finetune(os.path.join(work, "bad.h5"), "--average-from", "1.5", rc=1)
 if "--average-from" not in p.stderr or os.path.exists(os.path.join(work, "bad.h5")):
     fail(f"--average-from 1.5: expected a one-line refusal and no file, got {p.stderr!r}")
