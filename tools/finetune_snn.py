@@ -215,6 +215,9 @@ def main():
     params = list(net.parameters())
     average, averaged = None, 0
     average_start = total_steps if args.average_from is None else int(args.average_from * total_steps)
+    if args.average_from is not None and total_steps - average_start < args.average_every:
+        raise SystemExit(f"--average-from {args.average_from} --average-every {args.average_every}: "
+                         f"no snapshot in {total_steps} batches")
     while done < total_steps:
         perm = torch.randperm(len(x), generator=gen)
         for i in range(0, len(x), args.batch):

@@ -109,6 +109,10 @@ p = finetune(os.path.join(work, "bad.h5"), "--average-from", "1.5", rc=1)
 if "--average-from" not in p.stderr or os.path.exists(os.path.join(work, "bad.h5")):
     fail(f"--average-from 1.5: expected a one-line refusal and no file, got {p.stderr!r}")
 
+p = finetune(os.path.join(work, "bad.h5"), "--epochs", six, "--average-from", "0.5", rc=1)
+if "no snapshot in 6 batches" not in p.stderr or os.path.exists(os.path.join(work, "bad.h5")):
+    fail(f"--average-from with no snapshot: expected a one-line refusal and no file, got {p.stderr!r}")
+
 # Bad use: nothing is replaced.
 keep_out, keep_in = digest(out), digest(model)
 p = finetune(out, "--epochs", "0", rc=1)
