@@ -93,6 +93,17 @@ std::vector<double> channel_mean_error(const Layer& l, const std::vector<float>&
   return mean;
 }
 
+// Per element (channel-major neuron index) mean of (target - value) over the samples.
+std::vector<double> neuron_mean_error(const std::vector<float>& target, const std::vector<float>& value,
+                                      std::size_t n) {
+  const std::size_t samples = target.size() / n;
+  std::vector<double> mean(n, 0.0);
+  for (std::size_t s = 0; s < samples; ++s)
+    for (std::size_t i = 0; i < n; ++i) mean[i] += double(target[s * n + i]) - double(value[s * n + i]);
+  for (double& m : mean) m /= static_cast<double>(samples);
+  return mean;
+}
+
 // The chain of weightless single-input layers between a weighted layer and the spiking
 // layer (or Input) feeding it: returns that source, or nullopt for a branching input.
 std::optional<int> spiking_source(const Graph& g, const std::vector<Role>& roles, int layer) {
@@ -564,13 +575,26 @@ class Calibrator {
     for (std::size_t ch = 0; ch < delta.size(); ++ch) layer.bias[ch] += static_cast<float>(delta[ch]);
   }
 
-  // Potential correction: the mean error per channel over T steps, added to V0.
+  // Potential correction: T times the mean error, added to V0 per channel or per neuron.
   void correct_potential(int l, const std::vector<float>& out) {
-    const auto delta = channel_mean_error(work_.layers[static_cast<std::size_t>(l)], target(l), out);
+    const Layer& layer = work_.layers[static_cast<std::size_t>(l)];
     LayerSpec& s = c_.spec.layers[static_cast<std::size_t>(l)];
-    std::vector<float> v0(delta.size(), 0.0f);
-    for (std::size_t ch = 0; ch < delta.size(); ++ch)
-      v0[ch] = (s.v0.empty() ? 0.0f : channel_value(s.v0, ch)) + static_cast<float>(c_.spec.timesteps * delta[ch]);
+    const double t = c_.spec.timesteps;
+    if (opts_.potential_scope == PotentialScope::Channel) {
+      const auto delta = channel_mean_error(layer, target(l), out);
+      std::vector<float> v0(delta.size(), 0.0f);
+      for (std::size_t ch = 0; ch < delta.size(); ++ch)
+        v0[ch] = (s.v0.empty() ? 0.0f : channel_value(s.v0, ch)) + static_cast<float>(t * delta[ch]);
+      s.v0 = std::move(v0);
+      return;
+    }
+    const std::size_t sp = spatial_of(layer), n = channels_of(layer) * sp;
+    const auto delta = neuron_mean_error(target(l), out, n);
+    std::vector<float> v0(n, 0.0f);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float before = s.v0.empty() ? 0.0f : s.v0.size() == n ? s.v0[i] : channel_value(s.v0, i / sp);
+      v0[i] = before + static_cast<float>(t * delta[i]);
+    }
     s.v0 = std::move(v0);
   }
 

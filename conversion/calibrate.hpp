@@ -14,7 +14,9 @@
 //               concatenated patches; Affine shortcuts held fixed, their current on the
 //               spiking input taken off the target), its bias being the Add's;
 //  - bias:      per channel, bias += mean(ANN activation - SNN rate);
-//  - potential: per channel, V0 += T * mean(ANN activation - SNN rate).
+//  - potential: V0 += T * mean(ANN activation - SNN rate), per channel (the mean over samples
+//               and positions) or per neuron (over samples only, as the paper's reference
+//               code does; a conv population then gets one V0 per channel and position).
 // The per-layer mean squared error between the SNN's output (ANN units) and the ANN's
 // activation is reported before and after each stage.
 #include <cstdint>
@@ -40,12 +42,16 @@ struct AnnCache {
 AnnCache ann_activations(const Graph& ann, const Dataset& data, const std::vector<char>& keep,
                          int threads);
 
+// Granularity of the potential correction (--potential-scope).
+enum class PotentialScope { Channel, Neuron };
+
 struct CalibrationOptions {
   bool weights = false;
   bool bias = false;
   bool potential = false;
   // Weight calibration: the fit minimises |X W - Z|^2 + ridge * tr(X'X)/d * |W - W0|^2.
   double ridge = 0.05;
+  PotentialScope potential_scope = PotentialScope::Channel;
   int threads = 0;
   // The engine runs of calibration refuse a larger memory estimate (--max-memory).
   std::uint64_t max_memory = kDefaultMaxMemory;

@@ -156,6 +156,9 @@ Conversion convert(const Graph& model, const Dataset* calib, const std::string& 
   p["calib_data"] = indices.empty() ? "" : calib_label;
   p["calib_samples"] = std::to_string(indices.size());
   p["calibration"] = stages_label(opts.calibration);
+  if (opts.calibration.weights) p["ridge"] = fmt::format("{}", opts.calibration.ridge);
+  if (opts.calibration.potential)
+    p["potential_scope"] = opts.calibration.potential_scope == PotentialScope::Neuron ? "neuron" : "channel";
   if (!indices.empty()) p["input_max"] = fmt::format("{}", input_max);
 
   if (!indices.empty() && opts.mapping.method != Method::Radix) {
@@ -196,6 +199,12 @@ EncoderKind parse_encoder(const std::string& name) {
 bool parse_half_v0(const std::string& text) {
   if (text != "half" && text != "zero") throw UsageError(fmt::format("--v0: expected half or zero, got '{}'", text));
   return text == "half";
+}
+
+PotentialScope parse_potential_scope(const std::string& text) {
+  if (text == "channel") return PotentialScope::Channel;
+  if (text == "neuron") return PotentialScope::Neuron;
+  throw UsageError(fmt::format("--potential-scope: expected channel or neuron, got '{}'", text));
 }
 
 void check_options(const ConvertOptions& o) {

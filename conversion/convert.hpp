@@ -31,8 +31,10 @@ struct ConvertOptions {
 
 // The option values as users spell them (the CLI's flags, the Python module's keywords),
 // each a UsageError naming the flag: --calibrate "none", "all" or a comma list of
-// weights,bias,potential; --encoder a name of encoders::kEncoders; --v0 "half" or "zero".
+// weights,bias,potential; --encoder a name of encoders::kEncoders; --v0 "half" or "zero";
+// --potential-scope "channel" or "neuron".
 CalibrationOptions parse_stages(const std::string& text);
+PotentialScope parse_potential_scope(const std::string& text);
 EncoderKind parse_encoder(const std::string& name);
 bool parse_half_v0(const std::string& text);
 // The checks every front end applies once the options are filled in: T > 0, percentile in

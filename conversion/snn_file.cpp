@@ -365,7 +365,7 @@ Conversion read_snn(const std::string& path) {
     for (const auto& key : std::vector<std::string>{"brisk_version", "source_model", "source_sha256",
                                                     "method", "balance", "percentile", "per_channel",
                                                     "seed", "calib_data", "calib_samples", "calibration",
-                                                    "input_max"})
+                                                    "ridge", "potential_scope", "input_max"})
       if (r.has_attr("provenance", key)) c.provenance[key] = r.str("provenance", key);
     if (r.has("provenance/calib_indices"))
       c.calib_indices = r.int64s("provenance/calib_indices");

@@ -12,7 +12,11 @@ carrying theta; the image a constant input current at every step; the readout th
 network's outputs over the steps -- and is trained by backpropagation through time over T
 steps, the spike's Heaviside step given the triangular surrogate gradient max(0, 1 - |u|),
 u = V / theta - 1. The loss is the cross entropy of the output averaged over the T steps
-(with --loss-steps 4,8: the sum over those prefix lengths of one 8-step run).
+(with --loss-steps 4,8: the sum over those prefix lengths of one 8-step run). With --teacher
+(knowledge distillation, Hinton et al. 2015; used for SNNs by e.g. Kushawaha et al. 2021), each
+prefix's loss is (1 - a) * cross entropy + a * tau^2 * KL(teacher || SNN) on the logits divided
+by tau, the teacher an ANN file (e.g. the float model the QCFS one was trained from) run in
+inference form on the same augmented batch, a = --distill-weight, tau = --distill-temp.
 
 Trained: every convolution and dense weight and bias, the folded BatchNorm's scale and shift
 (Affine layers, no batch statistics: the network is in inference form), and every theta.
@@ -161,6 +165,12 @@ def main():
                     help="write the mean of the weights seen every --average-every batches from "
                          "fraction F of training on (Polyak/SWA averaging) instead of the last ones")
     ap.add_argument("--average-every", type=int, default=20)
+    ap.add_argument("--teacher", default=None, metavar="ANN.h5",
+                    help="distil from this brisk ANN file's logits (same input and classes)")
+    ap.add_argument("--distill-weight", type=float, default=0.5, metavar="A",
+                    help="--teacher: weight of the distillation term, in [0, 1]")
+    ap.add_argument("--distill-temp", type=float, default=2.0, metavar="TAU",
+                    help="--teacher: softmax temperature (> 0)")
     args = ap.parse_args()
 
     if os.path.abspath(args.out) == os.path.abspath(args.model):
@@ -184,6 +194,13 @@ def main():
         raise SystemExit(f"--average-from: {args.average_from}: expected a fraction in [0, 1)")
     if args.average_every < 1:
         raise SystemExit(f"--average-every: {args.average_every}: expected at least 1")
+    if args.teacher is not None:
+        if not os.path.exists(args.teacher):
+            raise SystemExit(f"--teacher: {args.teacher}: no such file")
+        if not 0 <= args.distill_weight <= 1:
+            raise SystemExit(f"--distill-weight: {args.distill_weight}: expected a weight in [0, 1]")
+        if not args.distill_temp > 0:
+            raise SystemExit(f"--distill-temp: {args.distill_temp}: expected a positive temperature")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -195,6 +212,28 @@ def main():
     x, y = load_split("train")
     xt, yt = load_split("test")
     xt, yt = xt[:args.eval_samples], yt[:args.eval_samples]
+    teacher = None
+    if args.teacher is not None:
+        teacher = bench_torch.make_h5_net(args.teacher)
+        teacher.eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        with torch.no_grad():
+            probe = x[:1]
+            classes_t, classes_s = teacher(probe).shape[-1], net(probe).shape[-1]
+        state.reset()
+        if classes_t != classes_s:
+            raise SystemExit(f"--teacher: {args.teacher} has {classes_t} outputs, "
+                             f"{args.model} has {classes_s}")
+    tau, alpha = args.distill_temp, args.distill_weight
+
+    def loss_of(logits, labels, soft):
+        ce = F.cross_entropy(logits, labels)
+        if soft is None:
+            return ce
+        kd = F.kl_div(F.log_softmax(logits / tau, dim=1), soft, reduction="batchmean") * tau * tau
+        return (1 - alpha) * ce + alpha * kd
+
 
     def log(msg):
         print(msg, flush=True)
@@ -207,7 +246,8 @@ def main():
     log(f"{args.model}: {sum(p.numel() for p in net.parameters())} parameters, "
         f"{len(net.thresholds)} thresholds; T {steps}, loss at steps {loss_steps}, "
         f"{total_steps} batches of {args.batch}, peak lr {args.lr}, seed {args.seed}, "
-        f"torch {torch.__version__}, threads {args.threads}")
+        f"torch {torch.__version__}, threads {args.threads}"
+        + (f"; distilling from {args.teacher} (weight {alpha}, temperature {tau})" if teacher is not None else ""))
     gen = torch.Generator().manual_seed(args.seed)
     net.train()
     t0 = time.time()
@@ -225,8 +265,12 @@ def main():
                 break
             idx = perm[i:i + args.batch]
             xb = augment(x[idx], gen)
+            soft = None
+            if teacher is not None:
+                with torch.no_grad():
+                    soft = F.softmax(teacher(xb) / tau, dim=1)
             means = snn_outputs(net, state, xb, steps)
-            loss = sum(F.cross_entropy(means[s - 1], y[idx]) for s in loss_steps)
+            loss = sum(loss_of(means[s - 1], y[idx], soft) for s in loss_steps)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -265,6 +309,8 @@ def main():
             f"--epochs {args.epochs} --lr {args.lr} --batch {args.batch} --seed {args.seed}"
             + (f" --average-from {args.average_from} --average-every {args.average_every}"
                if args.average_from is not None else "")
+            + (f" --teacher {os.path.basename(args.teacher)} --distill-weight {alpha} --distill-temp {tau}"
+               if teacher is not None else "")
             + f"; from {os.path.basename(args.model)}")
     snn_acc = (f"rate/IF T = 1..{args.eval_steps} on {len(xt)} test images (PyTorch): " +
                ", ".join(f"{a:.2f}" for a in acc))

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "errors.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
 #include <brisk/apps/experiments/distributed.hpp>
@@ -71,8 +72,7 @@ int convert_command(experiments::Communicator& comm, int argc, char** argv) {
 
 // Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
 int cmd_convert(int argc, char** argv) {
-  const auto comm = experiments::make_communicator();
-  return experiments::collectively(*comm, [&] { return convert_command(*comm, argc, argv); });
+  return on_ranks([&](experiments::Communicator& comm) { return convert_command(comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "errors.hpp"
 #include "commands.hpp"
 #include "conversion_cli.hpp"
 #include "folder_cli.hpp"
@@ -247,8 +248,7 @@ int sweep_command(experiments::Communicator& comm, int argc, char** argv) {
 
 // Under mpirun every rank runs the command (docs/mpi.md); one process otherwise.
 int cmd_sweep(int argc, char** argv) {
-  const auto comm = experiments::make_communicator();
-  return experiments::collectively(*comm, [&] { return sweep_command(*comm, argc, argv); });
+  return on_ranks([&](experiments::Communicator& comm) { return sweep_command(comm, argc, argv); });
 }
 
 }  // namespace brisk::cli

@@ -41,6 +41,8 @@ void add_conversion_options(po::options_description& options) {
        "layer-wise calibration stages: none, all, or a comma list of weights,bias,potential")
       ("ridge", po::value<double>()->default_value(0.05, "0.05"),
        "weight calibration: pull towards the original weights (relative to the Gram diagonal)")
+      ("potential-scope", po::value<std::string>()->default_value("channel"),
+       "potential calibration: one V0 shift per channel, or per neuron (channel and position)")
       ("encoder", po::value<std::string>(),
        "input encoder: direct (default for every method), rate, radix or augmented. Scale: the "
        "largest |x| of the calibration samples (1 when none are drawn); augmented divides it "
@@ -67,6 +69,7 @@ ConvertOptions conversion_options(const po::variables_map& vm) {
   o.calib_samples = vm["calib-samples"].as<std::size_t>();
   o.calibration = parse_stages(vm["calibrate"].as<std::string>());
   o.calibration.ridge = vm["ridge"].as<double>();
+  o.calibration.potential_scope = parse_potential_scope(vm["potential-scope"].as<std::string>());
   o.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("encoder")) o.encoder = parse_encoder(vm["encoder"].as<std::string>());
   o.threads = thread_count(vm);

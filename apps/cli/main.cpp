@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "errors.hpp"
 #include <brisk/core/base/error.hpp>
 #include <brisk/core/base/version.hpp>
 
@@ -26,23 +27,10 @@ void print_overview() {
                " 4 internal error\n";
 }
 
-// The documented exit codes (README "Exit codes"); the library only knows error kinds.
-enum ExitCode : int { kOk = 0, kFailure = 1, kUsage = 2, kInput = 3, kInternal = 4 };
-
-int exit_code(brisk::ErrorKind kind) {
-  switch (kind) {
-    case brisk::ErrorKind::Failure: return kFailure;
-    case brisk::ErrorKind::Usage: return kUsage;
-    case brisk::ErrorKind::Input: return kInput;
-    case brisk::ErrorKind::Internal: return kInternal;
-  }
-  return kInternal;
-}
-
 int run(int argc, char** argv) {
   if (argc < 2) {
     print_overview();
-    return kUsage;
+    return brisk::cli::kUsage;
   }
   std::string_view first = argv[1];
   if (first == "--help" || first == "-h" || first == "help") {
@@ -63,14 +51,7 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const brisk::Error& e) {
-    std::cerr << "brisk: error: " << e.what() << "\n";
-    return exit_code(e.kind());
-  } catch (const std::bad_alloc&) {
-    std::cerr << "brisk: error: out of memory\n";
-    return kFailure;
-  } catch (const std::exception& e) {
-    std::cerr << "brisk: error: internal: " << e.what() << "\n";
-    return kInternal;
+  } catch (...) {
+    return brisk::cli::report_current_exception();
   }
 }

@@ -36,9 +36,9 @@ ConvertOptions config_options(const SweepOptions& o, const SweepConfig& config) 
   ConvertOptions co = o.base;
   co.mapping.method = parse_method(config.method);
   co.mapping.timesteps = config.timesteps;
-  const double ridge = co.calibration.ridge;
-  co.calibration = config.calibration;
-  co.calibration.ridge = ridge;
+  co.calibration.weights = config.calibration.weights;  // the stages; ridge and scope: base's
+  co.calibration.bias = config.calibration.bias;
+  co.calibration.potential = config.calibration.potential;
   return co;
 }
 

@@ -22,7 +22,7 @@ struct SweepOptions {
   ConvertOptions base;  // every run's options, with method / T / calibration stages replaced
   EnergyModel energy;
   std::vector<std::string> methods;  // "rate", "termap", "augmap", "radix"
-  std::vector<std::pair<std::string, CalibrationOptions>> stages;  // name, stages (ridge: base's)
+  std::vector<std::pair<std::string, CalibrationOptions>> stages;  // name, stages (ridge and potential scope: base's)
   std::vector<int> timesteps;      // rate and termap
   std::vector<int> aug_timesteps;  // augmap
   std::uint64_t max_memory = kDefaultMaxMemory;  // per run (evaluate)
@@ -54,7 +54,7 @@ struct SweepRow {
   std::string calibration_report;
 };
 
-// A configuration's conversion options: o.base with its method, T and stages (ridge: base's).
+// A configuration's conversion options: o.base with its method, T and stages (ridge and potential scope: base's).
 ConvertOptions config_options(const SweepOptions& o, const SweepConfig& config);
 
 // The row of a configuration from its conversion and evaluation (convert_seconds left 0).

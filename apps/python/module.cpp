@@ -274,6 +274,7 @@ ConvertOptions convert_options(const py::dict& d) {
   o.calib_samples = static_cast<std::size_t>(samples);
   o.calibration = parse_stages(option<std::string>(d, "calibrate", "none"));
   o.calibration.ridge = option<double>(d, "ridge", 0.05);
+  o.calibration.potential_scope = parse_potential_scope(option<std::string>(d, "potential_scope", "channel"));
   o.calibration.max_memory = option<std::uint64_t>(d, "max_memory", kDefaultMaxMemory);
   o.seed = option<std::uint64_t>(d, "seed", 1);
   if (d.contains("encoder") && !d["encoder"].is_none()) o.encoder = parse_encoder(d["encoder"].cast<std::string>());

@@ -1,6 +1,8 @@
 // Layer-wise calibration: each stage is applied, reported, and reduces the error it targets.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -75,6 +77,77 @@ TEST_CASE("each stage reduces the error of the layers it calibrates (T = 4)") {
   const Conversion ca1 = convert(g, &d, "random", o);
   CHECK(ca1.graph.layers[5].weight == ca.graph.layers[5].weight);
   CHECK(ca1.spec.layers[4].v0 == ca.spec.layers[4].v0);
+}
+
+// The potential stage of the first spiking layer (its input is the exact analog current, so
+// no earlier correction changes it) against a reference computed here: the ANN's conv1
+// output by a hand convolution, the uncalibrated SNN's conv1 spike counts from the engine,
+// V0 = theta / 2 + T * mean over samples of (ANN - counts * theta / T), per neuron; per
+// channel the same mean also taken over the 16 positions.
+TEST_CASE("potential correction per neuron and per channel against a hand reference (T = 4)") {
+  const Graph g = small_cnn(34);
+  const std::size_t samples = 300, n = 3 * 4 * 4;
+  const Dataset d = noise_dataset(g, samples, 5);
+  ConvertOptions o;
+  o.mapping.timesteps = 4;
+  o.calib_samples = samples;  // the whole pool: every sample once
+  o.threads = 2;
+  const Conversion c0 = convert(g, &d, "random", o);
+  RunOptions ro;
+  ro.threads = 2;
+  ro.record = Record::Counts;
+  ro.record_layers = {1};
+  const RunResult r = run(compile(c0.graph, c0.spec), d, ro);
+  const auto& counts = r.layers[1].counts;
+  REQUIRE(counts.size() == samples * n);
+  const auto& theta = c0.spec.layers[1].threshold;
+  auto theta_of = [&](std::size_t ch) { return theta.size() == 1 ? theta[0] : theta[ch]; };
+
+  const Layer& conv = g.layers[1];  // weight {cout, cin = 1, 3, 3}, valid padding, stride 1
+  std::vector<double> delta(n, 0.0);
+  for (std::size_t s = 0; s < samples; ++s) {
+    const auto x = d.sample(s);
+    for (std::size_t ch = 0; ch < 3; ++ch)
+      for (std::size_t y = 0; y < 4; ++y)
+        for (std::size_t xx = 0; xx < 4; ++xx) {
+          double z = conv.bias[ch];
+          for (std::size_t ky = 0; ky < 3; ++ky)
+            for (std::size_t kx = 0; kx < 3; ++kx)
+              z += double(conv.weight[ch * 9 + ky * 3 + kx]) * x[(y + ky) * 6 + xx + kx];
+          const std::size_t i = ch * 16 + y * 4 + xx;
+          delta[i] += std::max(z, 0.0) - counts[s * n + i] * theta_of(ch) / 4.0;
+        }
+  }
+  for (double& v : delta) v /= static_cast<double>(samples);
+
+  o.calibration.potential = true;
+  o.calibration.potential_scope = PotentialScope::Neuron;
+  const Conversion cn = convert(g, &d, "random", o);
+  REQUIRE(cn.calib_indices.size() == samples);
+  CHECK(cn.provenance.at("potential_scope") == "neuron");
+  const auto& v0 = cn.spec.layers[1].v0;
+  REQUIRE(v0.size() == n);
+  double spread = 0;  // positions of one channel must get different shifts
+  for (std::size_t i = 0; i < n; ++i) {
+    const double want = theta_of(i / 16) / 2.0 + 4.0 * delta[i];
+    CHECK(v0[i] == doctest::Approx(want).epsilon(1e-4));
+    spread = std::max(spread, std::fabs(double(v0[i]) - double(v0[i / 16 * 16])));
+  }
+  CHECK(spread > 1e-3);
+
+  o.calibration.potential_scope = PotentialScope::Channel;
+  const Conversion cc = convert(g, &d, "random", o);
+  CHECK(cc.provenance.at("potential_scope") == "channel");
+  REQUIRE(cc.spec.layers[1].v0.size() == 3);
+  for (std::size_t ch = 0; ch < 3; ++ch) {
+    double mean = 0;
+    for (std::size_t p = 0; p < 16; ++p) mean += delta[ch * 16 + p] / 16.0;
+    CHECK(cc.spec.layers[1].v0[ch] == doctest::Approx(theta_of(ch) / 2.0 + 4.0 * mean).epsilon(1e-4));
+  }
+
+  // The per-neuron V0 travels through compile: the engine takes one value per neuron.
+  const RunResult rn = run(compile(cn.graph, cn.spec), d, ro);
+  CHECK(rn.layers[1].counts != counts);
 }
 
 TEST_CASE("radix networks refuse calibration stages") {
