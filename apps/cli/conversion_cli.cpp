@@ -92,11 +92,16 @@ experiments::InputOptions input_options(const po::variables_map& vm) {
 
 namespace {
 
-std::string range_text(const std::vector<float>& v) {
+// "lo..hi (n ch)", or "(n neurons)" when v holds one value per neuron of a layer of shape
+// `shape` with more than one position per channel (a per-neuron potential correction).
+std::string range_text(const std::vector<float>& v, const std::vector<int>& shape = {}) {
   if (v.empty()) return "-";
   const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
   if (v.size() == 1 || *lo == *hi) return fmt::format("{:.4g}", *lo);
-  return fmt::format("{:.4g}..{:.4g} ({} ch)", *lo, *hi, v.size());
+  std::size_t neurons = 1;
+  for (int d : shape) neurons *= static_cast<std::size_t>(d);
+  const bool per_neuron = shape.size() > 1 && v.size() == neurons;
+  return fmt::format("{:.4g}..{:.4g} ({} {})", *lo, *hi, v.size(), per_neuron ? "neurons" : "ch");
 }
 
 const char* neuron_label(NeuronKind n) { return neurons::traits(n).label; }
@@ -118,7 +123,7 @@ void print_conversion(const Conversion& c, std::ostream& out) {
     return "";
   };
   const bool measured = report.contains("layers");
-  out << fmt::format("{:<16} {:<11} {:<26} {:<22} {:>10} {:>10}\n", "layer", "neuron",
+  out << fmt::format("{:<16} {:<11} {:<26} {:<30} {:>10} {:>10}\n", "layer", "neuron",
                      "threshold", "v0", measured ? "mse before" : "", measured ? "mse after" : "");
   for (std::size_t i = 0; i < c.graph.layers.size(); ++i) {
     const LayerSpec& s = c.spec.layers[i];
@@ -127,9 +132,9 @@ void print_conversion(const Conversion& c, std::ostream& out) {
     std::string neuron = neuron_label(s.neuron);
     if (s.neuron == NeuronKind::Augmented) neuron += fmt::format("<={}", s.max_coefficient);
     if (s.neuron == NeuronKind::Radix) neuron += fmt::format(" B{}K{}", s.radix_base, s.radix_digits);
-    out << fmt::format("{:<16} {:<11} {:<26} {:<22} {:>10} {:>10}\n", name, neuron,
+    out << fmt::format("{:<16} {:<11} {:<26} {:<30} {:>10} {:>10}\n", name, neuron,
                        s.neuron == NeuronKind::Readout ? "-" : range_text(s.threshold),
-                       range_text(s.v0), err(name, "mse_before"), err(name, "mse_after"));
+                       range_text(s.v0, c.graph.layers[i].out_shape), err(name, "mse_before"), err(name, "mse_after"));
   }
   if (report.contains("seconds"))
     out << fmt::format("calibration: {} ({} samples from {}), {:.2f} s, {} engine runs\n",

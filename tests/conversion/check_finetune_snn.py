@@ -13,7 +13,10 @@
 3. Weight averaging (--average-from): with a single snapshot (the last batch) the file holds
    exactly the weights a run without averaging writes; with two snapshots it holds their
    mean, which differs from the last weights.
-4. Bad use: an existing --out without --force and --out equal to the input are refused with
+4. Distillation (--teacher): with --distill-weight 0 the file is the plain run's (up to float
+   rounding); with weight 1 (the teacher's soft targets only) the weights move elsewhere; a
+   weight outside [0, 1] and a missing teacher are refused with one line and no file.
+5. Bad use: an existing --out without --force and --out equal to the input are refused with
    a one-line message and a non-zero exit, and leave the files as they were.
 """
 import hashlib
@@ -112,6 +115,27 @@ if "--average-from" not in p.stderr or os.path.exists(os.path.join(work, "bad.h5
 p = finetune(os.path.join(work, "bad.h5"), "--epochs", six, "--average-from", "0.5", rc=1)
 if "no snapshot in 6 batches" not in p.stderr or os.path.exists(os.path.join(work, "bad.h5")):
     fail(f"--average-from with no snapshot: expected a one-line refusal and no file, got {p.stderr!r}")
+
+# Distillation from the float ResNet.
+teacher = os.path.join(ROOT, "models", "fmnist_resnet20.h5")
+kd0, kd1 = os.path.join(work, "kd0.h5"), os.path.join(work, "kd1.h5")
+p = finetune(kd0, "--epochs", six, "--teacher", teacher, "--distill-weight", "0")
+if "distilling from" not in p.stdout:
+    fail(f"--teacher: the run does not say it distils:\n{p.stdout}")
+finetune(kd1, "--epochs", six, "--teacher", teacher, "--distill-weight", "1", "--distill-temp", "4")
+a_kd0, a_kd1 = arrays(kd0), arrays(kd1)
+for k in a_plain:
+    if not np.allclose(a_plain[k], a_kd0[k], rtol=1e-4, atol=1e-6):
+        fail(f"--distill-weight 0: dataset {k} differs from the run without a teacher")
+gap = max(float(np.max(np.abs(a_plain[k] - a_kd1[k]))) for k in a_plain)
+if gap < 1e-3:
+    fail(f"--distill-weight 1: the weights are the plain run's (max diff {gap:g}): the teacher is not used")
+for extra, word in ((("--teacher", teacher, "--distill-weight", "1.5"), "--distill-weight"),
+                    (("--teacher", teacher, "--distill-temp", "0"), "--distill-temp"),
+                    (("--teacher", os.path.join(work, "no_such.h5")), "--teacher")):
+    p = finetune(os.path.join(work, "bad.h5"), "--epochs", six, *extra, rc=1)
+    if word not in p.stderr or len(p.stderr.strip().splitlines()) != 1 or os.path.exists(os.path.join(work, "bad.h5")):
+        fail(f"{' '.join(extra)}: expected a one-line refusal naming {word} and no file, got {p.stderr!r}")
 
 # Bad use: nothing is replaced.
 keep_out, keep_in = digest(out), digest(model)
