@@ -42,7 +42,8 @@ void add_conversion_options(po::options_description& options) {
       ("ridge", po::value<double>()->default_value(0.05, "0.05"),
        "weight calibration: pull towards the original weights (relative to the Gram diagonal)")
       ("potential-scope", po::value<std::string>()->default_value("channel"),
-       "potential calibration: one V0 shift per channel, or per neuron (channel and position)")
+       "potential calibration: one V0 shift per channel, or per neuron (channel and position); "
+       "used only when the potential stage runs (in a sweep: in the rows that run it)")
       ("encoder", po::value<std::string>(),
        "input encoder: direct (default for every method), rate, radix or augmented. Scale: the "
        "largest |x| of the calibration samples (1 when none are drawn); augmented divides it "
@@ -100,7 +101,7 @@ std::string range_text(const std::vector<float>& v, const std::vector<int>& shap
   if (v.size() == 1 || *lo == *hi) return fmt::format("{:.4g}", *lo);
   std::size_t neurons = 1;
   for (int d : shape) neurons *= static_cast<std::size_t>(d);
-  const bool per_neuron = shape.size() > 1 && v.size() == neurons;
+  const bool per_neuron = shape.size() > 1 && v.size() == neurons && neurons > static_cast<std::size_t>(shape[0]);
   return fmt::format("{:.4g}..{:.4g} ({} {})", *lo, *hi, v.size(), per_neuron ? "neurons" : "ch");
 }
 

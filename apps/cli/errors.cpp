@@ -48,7 +48,11 @@ int on_ranks(const std::function<int(experiments::Communicator&)>& body) {
     if (comm->size() == 1) throw;
     const int rc = report_current_exception();  // rank 0's line; the others' stderr is silenced
     std::cerr.flush();
-    comm->check();  // every rank waits until rank 0 has written it
+    try {
+      comm->check();  // every rank waits until rank 0 has written it
+    } catch (...) {
+      // MPI itself failed while agreeing; rank 0's line is out, and it is the one to keep.
+    }
     return rc;
   }
 }

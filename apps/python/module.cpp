@@ -348,6 +348,7 @@ py::list network_layers(const Network& n) {
     d["neuron"] = s.neuron == NeuronKind::None ? "" : neurons::traits(s.neuron).label;
     d["threshold"] = to_numpy(s.threshold);
     d["v0"] = to_numpy(s.v0);
+    d["output_shape"] = py::tuple(py::cast(n.c.graph.layers[i].out_shape));
     if (s.neuron == NeuronKind::Radix) d["radix_base"] = s.radix_base, d["radix_digits"] = s.radix_digits;
     if (s.neuron == NeuronKind::Augmented) d["max_coefficient"] = s.max_coefficient;
     out.append(d);

@@ -14,7 +14,8 @@
    exactly the weights a run without averaging writes; with two snapshots it holds their
    mean, which differs from the last weights.
 4. Distillation (--teacher): with --distill-weight 0 the file is the plain run's (up to float
-   rounding); with weight 1 (the teacher's soft targets only) the weights move elsewhere; a
+   rounding); with weight 1 (the teacher's soft targets only) the weights move away from both
+   the plain run's and the input's, and differently at temperatures 1 and 4; a
    weight outside [0, 1] and a missing teacher are refused with one line and no file.
 5. Bad use: an existing --out without --force and --out equal to the input are refused with
    a one-line message and a non-zero exit, and leave the files as they were.
@@ -130,6 +131,18 @@ for k in a_plain:
 gap = max(float(np.max(np.abs(a_plain[k] - a_kd1[k]))) for k in a_plain)
 if gap < 1e-3:
     fail(f"--distill-weight 1: the weights are the plain run's (max diff {gap:g}): the teacher is not used")
+# Weight 1 trains on the distillation term alone: a lost term would leave the input weights
+# (zero loss, no update), and the temperature must reach the loss.
+a_in = arrays(model)
+moved = max(float(np.max(np.abs(a_in[k] - a_kd1[k]))) for k in a_kd1 if k in a_in and a_in[k].shape == a_kd1[k].shape)
+if moved < 1e-3:
+    fail(f"--distill-weight 1: the weights did not move from the input's (max diff {moved:g})")
+kd1t = os.path.join(work, "kd1_t1.h5")
+finetune(kd1t, "--epochs", six, "--teacher", teacher, "--distill-weight", "1", "--distill-temp", "1")
+a_kd1t = arrays(kd1t)
+gap = max(float(np.max(np.abs(a_kd1t[k] - a_kd1[k]))) for k in a_kd1)
+if gap < 1e-4:
+    fail(f"--distill-temp 1 and 4 wrote the same weights (max diff {gap:g}): the temperature is not used")
 for extra, word in ((("--teacher", teacher, "--distill-weight", "1.5"), "--distill-weight"),
                     (("--teacher", teacher, "--distill-temp", "0"), "--distill-temp"),
                     (("--teacher", os.path.join(work, "no_such.h5")), "--teacher")):

@@ -53,6 +53,23 @@ def test_model_summary(cnn):
     assert all(n in text for n in names) and "MACs per sample 758592" in text
 
 
+def test_potential_scope_neuron(cli, cnn, data, tmp_path):
+    """potential_scope="neuron": one V0 per neuron of conv1 (26 x 26 x 16), the summary
+    counts them as neurons, and the run equals `brisk run --potential-scope neuron`."""
+    x, y, spec = data
+    net = brisk.convert(cnn, "rate", 8, calibrate="potential", calib_samples=100, calib_data=spec,
+                        potential_scope="neuron")
+    conv1 = next(l for l in net.layers if l["name"] == "conv1")
+    assert conv1["v0"].size == math.prod(conv1["output_shape"]) == 10816
+    assert "(10816 neurons)" in net.summary()
+    want = cli_json(cli, tmp_path, "run", cnn, "--method", "rate", "-T", 8, "--calibrate", "potential",
+                    "--potential-scope", "neuron", "--calib-samples", 100, "--calib-data", spec, "--data", spec)
+    assert_same(figures(net.run(x, y).json()), figures(want))
+    with pytest.raises(brisk.UsageError, match="--potential-scope"):
+        brisk.convert(cnn, "rate", 8, calibrate="potential", calib_samples=10, calib_data=spec,
+                      potential_scope="pixel")
+
+
 def test_run_equals_cli_json(cli, cnn, data, tmp_path):
     """convert + run in Python == `brisk run MODEL --method rate ... --json`, every figure;
     and the saved network run by the CLI == the same network run in Python."""

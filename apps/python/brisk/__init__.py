@@ -11,6 +11,7 @@ The nouns and defaults are the command line's (brisk convert / run / sweep --hel
 argument is the flag with '_' for '-'. Errors raise brisk.Error subclasses (UsageError and
 InputError are ValueErrors, NotFoundError a FileNotFoundError) with the CLI's messages.
 """
+import math
 import os
 import warnings
 
@@ -193,8 +194,8 @@ def _conversion_options(kw):
 _CONVERT_DEFAULTS = dict(calibrate="none", calib_data="fashion-mnist:train", calib_samples=1000,
                          calib_offset=0, calib_pool=0, balance="mse", percentile=99.9,
                          per_channel=False, radix_base=2, radix_digits=0, aug_bits=4, v0="half",
-                         ridge=0.05, encoder=None, seed=1, threads=0, max_memory="8G",
-                         max_input_bytes="4G")
+                         ridge=0.05, potential_scope="channel", encoder=None, seed=1, threads=0,
+                         max_memory="8G", max_input_bytes="4G")
 
 
 def convert(model, method="rate", timesteps=16, **options):
@@ -204,7 +205,8 @@ def convert(model, method="rate", timesteps=16, **options):
     calib_data="fashion-mnist:train" (a dataset spec, or samples: array, tensor, DataLoader),
     calib_samples=1000, calib_offset=0, calib_pool=0, balance="mse"|"percentile"|"max",
     percentile=99.9, per_channel=False, radix_base=2, radix_digits=0, aug_bits=4, v0="half",
-    ridge=0.05, encoder=None, seed=1, threads=0, max_memory="8G" (calibration's simulations),
+    ridge=0.05, potential_scope="channel"|"neuron" (the V0 correction per channel or per
+    neuron), encoder=None, seed=1, threads=0, max_memory="8G" (calibration's simulations),
     max_input_bytes="4G" (each array of the calibration pool).
     """
     unknown = set(options) - set(_CONVERT_DEFAULTS)
@@ -233,7 +235,7 @@ class SpikingNetwork:
     provenance = property(lambda self: self._n.provenance)
     calibration = property(lambda self: self._n.calibration, doc="the calibration report (dict) or None")
     input_shape = property(lambda self: self._n.input_shape)
-    layers = property(lambda self: self._n.layers(), doc="per layer: neuron, threshold, v0 (numpy)")
+    layers = property(lambda self: self._n.layers(), doc="per layer: name, neuron, threshold, v0 (numpy), output_shape")
 
     def save(self, path, force=False):
         """Writes the network (brisk SNN HDF5, atomically; an existing file needs force=True)."""
@@ -266,17 +268,20 @@ class SpikingNetwork:
 
     def summary(self):
         lines = [f"method {self.method}, T = {self.timesteps}, encoder {self.encoder}",
-                 f"{'layer':<16} {'neuron':<11} {'threshold':<26} {'v0':<22}"]
+                 f"{'layer':<16} {'neuron':<11} {'threshold':<26} {'v0':<30}"]
         for layer in self.layers:
             if not layer["neuron"]:
                 continue
-            def rng(v):
+            def rng(v, shape=()):
                 if v.size == 0:
                     return "-"
                 lo, hi = float(v.min()), float(v.max())
-                return f"{lo:.4g}" if v.size == 1 or lo == hi else f"{lo:.4g}..{hi:.4g} ({v.size} ch)"
+                per_neuron = len(shape) > 1 and v.size == math.prod(shape) > shape[0]
+                unit = "neurons" if per_neuron else "ch"
+                return f"{lo:.4g}" if v.size == 1 or lo == hi else f"{lo:.4g}..{hi:.4g} ({v.size} {unit})"
             thr = "-" if layer["neuron"] == "readout" else rng(layer["threshold"])
-            lines.append(f"{layer['name']:<16} {layer['neuron']:<11} {thr:<26} {rng(layer['v0']):<22}")
+            v0 = rng(layer["v0"], tuple(layer.get("output_shape", ())))
+            lines.append(f"{layer['name']:<16} {layer['neuron']:<11} {thr:<26} {v0:<30}")
         return "\n".join(lines)
 
     def __repr__(self):
