@@ -91,6 +91,19 @@ def arrays(path):
     return found
 
 
+def max_diff(a, b):
+    """Largest |a - b| over the datasets the two share (same name and shape)."""
+    return max(float(np.max(np.abs(a[k] - b[k]))) for k in a if k in b and a[k].shape == b[k].shape)
+
+
+def same_up_to_rounding(a, b, what):
+    """Same seed, same batches: equal up to float rounding (MKL's results may depend on
+    buffer alignment, so not bit for bit)."""
+    for k in a:
+        if not np.allclose(a[k], b[k], rtol=1e-4, atol=1e-6):
+            fail(f"{what}: dataset {k} differs")
+
+
 six = f"{6 / 938:.6f}"  # 6 batches of 64
 plain, one, two = (os.path.join(work, n) for n in ("plain.h5", "avg1.h5", "avg2.h5"))
 finetune(plain, "--epochs", six)
@@ -101,12 +114,9 @@ if "mean of 2 weight snapshots" not in p2.stdout:
 a_plain, a_one, a_two = arrays(plain), arrays(one), arrays(two)
 if a_plain.keys() != a_one.keys() or not a_plain:
     fail("the averaged file does not hold the same datasets")
-# Same seed, same batches: equal up to float rounding (MKL's results may depend on buffer
-# alignment, so not bit for bit); the mean of two snapshots is far from the last weights.
-for k in a_plain:
-    if not np.allclose(a_plain[k], a_one[k], rtol=1e-4, atol=1e-6):
-        fail(f"one snapshot: dataset {k} differs from the run without averaging")
-gap = max(float(np.max(np.abs(a_plain[k] - a_two[k]))) for k in a_plain)
+# One snapshot is the run without averaging; the mean of two is far from the last weights.
+same_up_to_rounding(a_plain, a_one, "one snapshot against the run without averaging")
+gap = max_diff(a_plain, a_two)
 if gap < 1e-4:
     fail(f"two snapshots: the written weights are the last ones, not their mean (max diff {gap:g})")
 p = finetune(os.path.join(work, "bad.h5"), "--average-from", "1.5", rc=1)
@@ -125,22 +135,18 @@ if "distilling from" not in p.stdout:
     fail(f"--teacher: the run does not say it distils:\n{p.stdout}")
 finetune(kd1, "--epochs", six, "--teacher", teacher, "--distill-weight", "1", "--distill-temp", "4")
 a_kd0, a_kd1 = arrays(kd0), arrays(kd1)
-for k in a_plain:
-    if not np.allclose(a_plain[k], a_kd0[k], rtol=1e-4, atol=1e-6):
-        fail(f"--distill-weight 0: dataset {k} differs from the run without a teacher")
-gap = max(float(np.max(np.abs(a_plain[k] - a_kd1[k]))) for k in a_plain)
+same_up_to_rounding(a_plain, a_kd0, "--distill-weight 0 against the run without a teacher")
+gap = max_diff(a_plain, a_kd1)
 if gap < 1e-3:
     fail(f"--distill-weight 1: the weights are the plain run's (max diff {gap:g}): the teacher is not used")
 # Weight 1 trains on the distillation term alone: a lost term would leave the input weights
 # (zero loss, no update), and the temperature must reach the loss.
-a_in = arrays(model)
-moved = max(float(np.max(np.abs(a_in[k] - a_kd1[k]))) for k in a_kd1 if k in a_in and a_in[k].shape == a_kd1[k].shape)
+moved = max_diff(arrays(model), a_kd1)
 if moved < 1e-3:
     fail(f"--distill-weight 1: the weights did not move from the input's (max diff {moved:g})")
 kd1t = os.path.join(work, "kd1_t1.h5")
 finetune(kd1t, "--epochs", six, "--teacher", teacher, "--distill-weight", "1", "--distill-temp", "1")
-a_kd1t = arrays(kd1t)
-gap = max(float(np.max(np.abs(a_kd1t[k] - a_kd1[k]))) for k in a_kd1)
+gap = max_diff(arrays(kd1t), a_kd1)
 if gap < 1e-4:
     fail(f"--distill-temp 1 and 4 wrote the same weights (max diff {gap:g}): the temperature is not used")
 for extra, word in ((("--teacher", teacher, "--distill-weight", "1.5"), "--distill-weight"),

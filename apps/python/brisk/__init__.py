@@ -269,18 +269,20 @@ class SpikingNetwork:
     def summary(self):
         lines = [f"method {self.method}, T = {self.timesteps}, encoder {self.encoder}",
                  f"{'layer':<16} {'neuron':<11} {'threshold':<26} {'v0':<30}"]
+        def rng(v, shape=()):
+            # as `brisk convert` prints it: "(n neurons)" for one value per neuron of a layer
+            # with more than one position per channel, else "(n ch)"
+            if v.size == 0:
+                return "-"
+            lo, hi = float(v.min()), float(v.max())
+            per_neuron = len(shape) > 1 and v.size == math.prod(shape) > shape[0]
+            unit = "neurons" if per_neuron else "ch"
+            return f"{lo:.4g}" if v.size == 1 or lo == hi else f"{lo:.4g}..{hi:.4g} ({v.size} {unit})"
         for layer in self.layers:
             if not layer["neuron"]:
                 continue
-            def rng(v, shape=()):
-                if v.size == 0:
-                    return "-"
-                lo, hi = float(v.min()), float(v.max())
-                per_neuron = len(shape) > 1 and v.size == math.prod(shape) > shape[0]
-                unit = "neurons" if per_neuron else "ch"
-                return f"{lo:.4g}" if v.size == 1 or lo == hi else f"{lo:.4g}..{hi:.4g} ({v.size} {unit})"
             thr = "-" if layer["neuron"] == "readout" else rng(layer["threshold"])
-            v0 = rng(layer["v0"], tuple(layer.get("output_shape", ())))
+            v0 = rng(layer["v0"], layer["output_shape"])
             lines.append(f"{layer['name']:<16} {layer['neuron']:<11} {thr:<26} {v0:<30}")
         return "\n".join(lines)
 
